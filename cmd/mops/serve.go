@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mopshq/mops/internal/app"
+	"github.com/mopshq/mops/internal/sim"
+)
+
+func newServeCmd(e *env) *cobra.Command {
+	cfg := app.Defaults()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the mops server (web UI, API, collection) on one data dir",
+		Long: `Run the mops server. It opens (creating on first run) the data dir, applies
+database migrations, starts the embedded event log (or connects to --nats-url)
+and serves HTTP. It logs "listening on http://HOST:PORT" when ready.
+Every flag can also be set with its MOPS_* environment variable.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Data = e.data
+			cfg.Version = version()
+			return serve(cmd.Context(), e, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address host:port (env MOPS_ADDR)")
+	f.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL, e.g. https://mops.example.com; https makes cookies Secure (env MOPS_BASE_URL)")
+	f.StringVar(&cfg.NATSURL, "nats-url", cfg.NATSURL, "external NATS server URL(s); empty runs an embedded one (env MOPS_NATS_URL)")
+	f.StringVar(&cfg.NATSListen, "nats-listen", cfg.NATSListen, "also expose the embedded NATS on host:port (env MOPS_NATS_LISTEN)")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json (env MOPS_LOG_FORMAT)")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn, error (env MOPS_LOG_LEVEL)")
+	f.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "CIDRs of proxies whose X-Forwarded-For is trusted, comma separated (env MOPS_TRUSTED_PROXIES)")
+	f.BoolVar(&cfg.Demo, "demo", false, "create (once) and show the demo company with a demo login")
+	return cmd
+}
+
+func serve(ctx context.Context, e *env, cfg app.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logger := app.NewLogger(cfg, e.stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.Close(context.Background()); err != nil {
+			logger.Error("close", "error", err)
+		}
+		logger.Info("stopped")
+	}()
+	if cfg.Demo {
+		t, err := sim.Ensure(ctx, sim.Deps{Auth: a.Auth, Sites: a.Sites, DataDir: cfg.Data})
+		if err != nil {
+			return err
+		}
+		if t.Created {
+			logger.Info("demo company created", "workspace", t.WorkspaceID, "sites", len(t.Sites))
+		}
+		fmt.Fprintf(e.stdout, "demo login: %s / %s\n", t.Email, t.Password)
+	}
+	return a.Serve(ctx, func(addr string) {
+		host, port, _ := net.SplitHostPort(addr)
+		if h, _, _ := net.SplitHostPort(cfg.Addr); h != "" {
+			host = h
+		}
+		logger.Info(fmt.Sprintf("listening on http://%s", net.JoinHostPort(host, port)))
+	})
+}

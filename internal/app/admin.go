@@ -1,0 +1,308 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/mopshq/mops/internal/platform/auth"
+	"github.com/mopshq/mops/internal/platform/datadir"
+	"github.com/mopshq/mops/internal/platform/eventlog"
+	"github.com/mopshq/mops/internal/sites"
+)
+
+// Admin carries out the operator commands of the CLI (workspace, site,
+// apikey, user, backup). The same operations run in the CLI process on an
+// idle data dir, or inside the server when it holds the dir (reached over
+// the admin socket), so they behave identically either way.
+type Admin struct {
+	st  *Store
+	log *eventlog.Log // nil when the CLI opened the store itself
+}
+
+// AdminError is a failed operation with the one sentence to show.
+type AdminError struct {
+	Status  int // HTTP-like: 400 bad input, 404 unknown object, 409 conflict, 500 internal
+	Message string
+}
+
+func (e *AdminError) Error() string { return e.Message }
+
+func adminError(op string, err error) error {
+	var ve *auth.ValidationError
+	var ae *AdminError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &ve):
+		return &AdminError{400, fmt.Sprintf("%s: %s %s", op, ve.Field, ve.Message)}
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, sites.ErrNotFound):
+		return &AdminError{404, fmt.Sprintf("%s: not found", op)}
+	case errors.Is(err, auth.ErrEmailTaken), errors.Is(err, sites.ErrDomainTaken), errors.Is(err, auth.ErrLastOwner):
+		return &AdminError{409, fmt.Sprintf("%s: %s", op, unwrapAll(err).Error())}
+	}
+	return &AdminError{500, fmt.Sprintf("%s: %v", op, err)}
+}
+
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// The arguments of each operation, as sent over the admin socket.
+type (
+	WorkspaceCreateArgs struct {
+		Name string `json:"name"`
+	}
+	SiteCreateArgs struct {
+		Workspace string `json:"workspace"`
+		Domain    string `json:"domain"`
+		Timezone  string `json:"timezone"`
+		Currency  string `json:"currency"`
+	}
+	WorkspaceArgs struct {
+		Workspace string `json:"workspace"`
+	}
+	APIKeyCreateArgs struct {
+		Workspace string   `json:"workspace"`
+		Scopes    []string `json:"scopes"`
+		Name      string   `json:"name"`
+	}
+	IDArgs struct {
+		ID string `json:"id"`
+	}
+	UserCreateArgs struct {
+		Email     string `json:"email"`
+		Name      string `json:"name"`
+		Password  string `json:"password"`
+		Workspace string `json:"workspace"`
+		Role      string `json:"role"`
+	}
+	PasswordArgs struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	BackupArgs struct {
+		Dest string `json:"dest"`
+	}
+)
+
+// Do runs one operation with JSON arguments and returns its JSON-ready result.
+func (a *Admin) Do(ctx context.Context, op string, args json.RawMessage) (any, error) {
+	res, err := a.do(ctx, op, args)
+	if err != nil {
+		return nil, adminError(strings.ReplaceAll(op, ".", " "), err)
+	}
+	return res, nil
+}
+
+func decode[T any](args json.RawMessage) (T, error) {
+	var v T
+	if len(args) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(args, &v); err != nil {
+		return v, &AdminError{400, "bad arguments: " + err.Error()}
+	}
+	return v, nil
+}
+
+func (a *Admin) workspace(ctx context.Context, id string) (*auth.Workspace, error) {
+	if id == "" {
+		return nil, &AdminError{400, "--workspace is required"}
+	}
+	w, err := a.st.Auth.Workspace(ctx, id)
+	if errors.Is(err, auth.ErrNotFound) {
+		return nil, &AdminError{404, fmt.Sprintf("no workspace with id %q (see `mops workspace list`)", id)}
+	}
+	return w, err
+}
+
+func (a *Admin) do(ctx context.Context, op string, raw json.RawMessage) (any, error) {
+	cli := auth.CLIActor()
+	switch op {
+	case "workspace.create":
+		args, err := decode[WorkspaceCreateArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		w, err := a.st.Auth.CreateWorkspace(ctx, cli, args.Name, nil)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"workspace_id": w.ID, "name": w.Name}, nil
+	case "workspace.list":
+		ws, err := a.st.Auth.Workspaces(ctx)
+		return map[string]any{"workspaces": nonNil(ws)}, err
+	case "site.create":
+		args, err := decode[SiteCreateArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := a.workspace(ctx, args.Workspace); err != nil {
+			return nil, err
+		}
+		s, err := a.st.Sites.Create(ctx, cli, args.Workspace, sites.Settings{Domain: args.Domain, Timezone: args.Timezone, Currency: args.Currency})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"site_id": s.ID, "write_key": s.WriteKey, "domain": s.Domain, "timezone": s.Timezone, "currency": s.Currency}, nil
+	case "site.list":
+		args, err := decode[WorkspaceArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := a.workspace(ctx, args.Workspace); err != nil {
+			return nil, err
+		}
+		ss, err := a.st.Sites.List(ctx, args.Workspace)
+		return map[string]any{"sites": nonNil(ss)}, err
+	case "apikey.create":
+		args, err := decode[APIKeyCreateArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := a.workspace(ctx, args.Workspace); err != nil {
+			return nil, err
+		}
+		scopes, err := auth.ParseScopes(args.Scopes)
+		if err != nil {
+			return nil, err
+		}
+		secret, k, err := a.st.Auth.CreateAPIKey(ctx, cli, args.Workspace, args.Name, scopes)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"key": secret, "id": k.ID, "scopes": k.Scopes, "name": k.Name}, nil
+	case "apikey.list":
+		args, err := decode[WorkspaceArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := a.workspace(ctx, args.Workspace); err != nil {
+			return nil, err
+		}
+		ks, err := a.st.Auth.APIKeys(ctx, args.Workspace)
+		return map[string]any{"api_keys": nonNil(ks)}, err
+	case "apikey.revoke":
+		args, err := decode[IDArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := a.st.Auth.RevokeAPIKey(ctx, cli, "", args.ID); err != nil {
+			if errors.Is(err, auth.ErrNotFound) {
+				return nil, &AdminError{404, fmt.Sprintf("no API key with id %q", args.ID)}
+			}
+			return nil, err
+		}
+		return map[string]any{"revoked": args.ID}, nil
+	case "user.create":
+		return a.createUser(ctx, raw)
+	case "user.list":
+		us, err := a.st.Auth.Users(ctx)
+		return map[string]any{"users": nonNil(us)}, err
+	case "user.reset-password":
+		args, err := decode[PasswordArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		u, err := a.st.Auth.UserByEmail(ctx, args.Email)
+		if errors.Is(err, auth.ErrNotFound) {
+			return nil, &AdminError{404, fmt.Sprintf("no user with email %q", args.Email)}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := a.st.Auth.SetPassword(ctx, cli, u.ID, args.Password); err != nil {
+			return nil, err
+		}
+		return map[string]any{"user_id": u.ID, "sessions_ended": true}, nil
+	case "backup":
+		args, err := decode[BackupArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		return backup(ctx, a.st, a.log, args.Dest)
+	}
+	return nil, &AdminError{400, fmt.Sprintf("unknown operation %q", op)}
+}
+
+func (a *Admin) createUser(ctx context.Context, raw json.RawMessage) (any, error) {
+	args, err := decode[UserCreateArgs](raw)
+	if err != nil {
+		return nil, err
+	}
+	role := auth.RoleViewer
+	if args.Workspace != "" {
+		if _, err := a.workspace(ctx, args.Workspace); err != nil {
+			return nil, err
+		}
+		if args.Role != "" {
+			r, ok := auth.ParseRole(args.Role)
+			if !ok {
+				return nil, &AdminError{400, fmt.Sprintf("--role %q is not one of owner, admin, analyst, marketer, viewer", args.Role)}
+			}
+			role = r
+		}
+	} else if args.Role != "" {
+		return nil, &AdminError{400, "--role needs --workspace"}
+	}
+	u, err := a.st.Auth.CreateUser(ctx, auth.CLIActor(), args.Email, args.Name, args.Password)
+	if err != nil {
+		return nil, err
+	}
+	if args.Workspace != "" {
+		if err := a.st.Auth.AddMember(ctx, auth.CLIActor(), args.Workspace, u.ID, role); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"user_id": u.ID, "email": u.Email}, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// RunAdmin runs one operator command against a data dir: through the
+// server's admin socket when a server holds the dir, else directly on it.
+// The result is the operation's JSON.
+func RunAdmin(ctx context.Context, dataDir string, logger *slog.Logger, op string, args any) (json.RawMessage, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	dir := datadir.Dir{Path: dataDir}
+	if held, pid := dir.Held(); held {
+		return callAdminSocket(ctx, dir, pid, op, raw)
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	st, err := OpenStore(ctx, dataDir, logger)
+	if errors.Is(err, datadir.ErrLocked) {
+		// A server started between the check and the lock: go through it.
+		_, pid := dir.Held()
+		return callAdminSocket(ctx, dir, pid, op, raw)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	res, err := (&Admin{st: st}).Do(ctx, op, raw)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/mopshq/mops/internal/platform/auth"
+	"github.com/mopshq/mops/internal/platform/datadir"
+	"github.com/mopshq/mops/internal/platform/db"
+	"github.com/mopshq/mops/internal/platform/eventlog"
+	"github.com/mopshq/mops/internal/sites"
+)
+
+// Store is the data directory opened for writing: the lock, the migrated
+// warehouse and the services on it. The CLI uses a Store on its own when
+// no server holds the directory.
+type Store struct {
+	Dir    datadir.Dir
+	DB     *db.DB
+	Auth   *auth.Service
+	Sites  *sites.Service
+	Secret []byte
+
+	lock *datadir.Lock
+}
+
+// OpenStore takes the data directory's lock, opens the warehouse and applies
+// pending migrations. A directory held by another process is refused with
+// an error wrapping datadir.ErrLocked; one written by a newer mops with
+// db.ErrNewerSchema.
+func OpenStore(ctx context.Context, dataDir string, logger *slog.Logger) (*Store, error) {
+	dir := datadir.Dir{Path: dataDir}
+	lock, err := dir.Acquire()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{Dir: dir, lock: lock}
+	if err := s.open(ctx, logger); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context, logger *slog.Logger) error {
+	var err error
+	if s.Secret, err = s.Dir.Secret(); err != nil {
+		return err
+	}
+	if s.DB, err = db.Open(ctx, s.Dir.DatabaseFile()); err != nil {
+		return err
+	}
+	n, err := s.DB.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Dir.DatabaseFile(), err)
+	}
+	if n > 0 {
+		logger.Info("applied migrations", "count", n)
+	}
+	if s.Auth, err = auth.NewService(s.DB, logger); err != nil {
+		return err
+	}
+	if s.Sites, err = sites.NewService(s.DB, s.Auth); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close closes the warehouse and releases the lock.
+func (s *Store) Close() error {
+	var errs []error
+	if s.DB != nil {
+		errs = append(errs, s.DB.Close())
+	}
+	errs = append(errs, s.lock.Release())
+	return errors.Join(errs...)
+}
+
+// App is a running mops node: the store, the event log and the HTTP
+// handler.
+type App struct {
+	*Store
+	Config  Config
+	Logger  *slog.Logger
+	Log     *eventlog.Log
+	Metrics *prometheus.Registry
+
+	handler http.Handler
+}
+
+// Open opens everything a server needs. Close releases it in reverse order.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, cfg.Data, logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: st, Config: cfg, Logger: logger, Metrics: prometheus.NewRegistry()}
+	a.Log, err = eventlog.Open(ctx, eventlog.Config{Dir: st.Dir.LogDir(), URL: cfg.NATSURL, Listen: cfg.NATSListen,
+		Logger: logger.With("component", "eventlog")})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.handler, err = a.routes(); err != nil {
+		_ = a.Close(ctx)
+		return nil, err
+	}
+	return a, nil
+}
+
+// Handler is the whole HTTP interface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Close drains and closes the event log, then the store.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.Log != nil {
+		errs = append(errs, a.Log.Close(ctx))
+	}
+	errs = append(errs, a.Store.Close())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mopshq/mops/internal/accounts"
+	"github.com/mopshq/mops/internal/platform/auth"
+	"github.com/mopshq/mops/internal/platform/httpx"
+	"github.com/mopshq/mops/internal/platform/id"
+	"github.com/mopshq/mops/internal/platform/ui"
+	"github.com/mopshq/mops/internal/sites"
+)
+
+// formBodyLimit bounds every request body that no route limits itself.
+const formBodyLimit = 1 << 20
+
+// preSessionCookie carries a random value that binds the CSRF token of
+// forms shown before login (setup, login, invitation).
+const preSessionCookie = "mops_pre"
+
+func isAPI(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/")
+}
+
+func (a *App) clientIP(r *http.Request) netip.Addr { return httpx.ClientIP(r, a.Config.trusted) }
+
+// csrfSession names what a request's CSRF token is bound to: the session,
+// or before login the pre-session cookie. API routes use Bearer keys, not
+// cookies, and are exempt (""). A browser request with neither cookie gets
+// a value no token was ever issued for, so it always fails.
+func csrfSession(r *http.Request) string {
+	if isAPI(r) {
+		return ""
+	}
+	if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" {
+		return auth.SessionKey(c.Value)
+	}
+	if c, err := r.Cookie(preSessionCookie); err == nil && c.Value != "" {
+		return "pre:" + c.Value
+	}
+	return "none"
+}
+
+// withPreSession gives browsers without a session a pre-session cookie,
+// and adds it to the request so the page rendered now carries a matching
+// CSRF token.
+func (a *App) withPreSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && !isAPI(r) {
+			_, errS := r.Cookie(auth.SessionCookie)
+			_, errP := r.Cookie(preSessionCookie)
+			if errS != nil && errP != nil {
+				c := &http.Cookie{Name: preSessionCookie, Value: id.Token(16), Path: "/", HttpOnly: true,
+					Secure: a.Config.SecureCookies(), SameSite: http.SameSiteLaxMode}
+				http.SetCookie(w, c)
+				r.AddCookie(c)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *App) routes() (http.Handler, error) {
+	csrf := httpx.NewCSRF(a.Secret)
+	var nav []ui.NavItem
+	nav = append(nav, sites.Nav()...)
+	nav = append(nav, accounts.Nav()...)
+	renderer, err := ui.New(ui.Options{
+		Logger:     a.Logger,
+		Nav:        nav,
+		CSRFToken:  func(r *http.Request) string { return csrf.Token(csrfSession(r)) },
+		Workspaces: a.Auth.UserWorkspaces,
+		Version:    a.Config.Version,
+	}, accounts.Templates, sites.Templates)
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := httpx.NewMetrics(a.Metrics)
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	accounts.New(accounts.Options{
+		Auth:          a.Auth,
+		UI:            renderer,
+		Logger:        a.Logger,
+		SecureCookies: a.Config.SecureCookies(),
+		BaseURL:       a.Config.BaseURL,
+		ClientIP:      a.clientIP,
+		LoginLimiter:  httpx.NewLimiter(1, 10, 10000),
+		LoginBackoff:  httpx.NewBackoff(time.Second, 15*time.Minute, 10000),
+	}).Register(mux)
+	sites.NewHandler(a.Sites, a.Auth, renderer, a.Logger, a.Config.BaseURL).Register(mux)
+
+	mux.Handle("GET /static/", renderer.Assets())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, a.Logger, httpx.ErrNotFound)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		renderer.Deny(w, r, http.StatusNotFound)
+	})
+
+	csrfFailed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > formBodyLimit {
+			renderer.ErrorPage(w, r, http.StatusRequestEntityTooLarge, "The form is larger than allowed.")
+			return
+		}
+		renderer.ErrorPage(w, r, http.StatusForbidden,
+			"This form has expired or was not sent from this mops. Reload the page and try again.")
+	})
+	var h http.Handler = httpx.CaptureRoute(mux)
+	h = csrf.Protect(csrfSession, csrfFailed)(h)
+	h = a.Auth.LoadSession(h)
+	h = a.withPreSession(h)
+	h = httpx.MaxBody(formBodyLimit)(h)
+	h = httpx.SecurityHeaders(httpx.SecurityOptions{HSTS: a.Config.SecureCookies()})(h)
+	h = httpx.RequestLog(a.Logger, metrics)(h)
+	h = httpx.Recover(a.Logger, isAPI, renderer.Deny)(h)
+	return h, nil
+}
+
+// ready answers /readyz: 200 when the warehouse answers and the event log
+// is connected, 503 with the failing part otherwise.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	body := map[string]any{"status": "ready"}
+	if err := a.DB.PingContext(ctx); err != nil {
+		status = http.StatusServiceUnavailable
+		body["database"] = "unreachable"
+	} else {
+		body["database"] = "ok"
+	}
+	h := a.Log.Health(ctx)
+	body["eventlog"] = h
+	if !h.OK() {
+		status = http.StatusServiceUnavailable
+	}
+	if status != http.StatusOK {
+		body["status"] = "not ready"
+	}
+	httpx.WriteJSON(w, status, body)
+}
