@@ -137,8 +137,8 @@ func (h *Handler) saveLogin(w http.ResponseWriter, r *http.Request) {
 		h.UI.BadForm(w, r, err)
 		return
 	}
-	p.Form = r.PostForm
-	p.Form.Del("password")
+	p.Form.Set("email", r.PostForm.Get("email"))
+	p.Form.Set("next", r.PostForm.Get("next"))
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	for _, key := range []string{"email:" + email, "ip:" + ip} {
 		if wait := h.LoginBackoff.Wait(key); wait > 0 {
