@@ -21,7 +21,7 @@ import (
 // HTTP server, with a little seeded data.
 type testApp struct {
 	*App
-	srv *httptest.Server
+	srv  *httptest.Server
 	csrf *httpx.CSRF
 }
 
