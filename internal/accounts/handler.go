@@ -95,19 +95,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /w/{ws}/settings", member(auth.PermManageOwners, h.saveSettings))
 
 	key := func(s auth.Scope, f http.HandlerFunc) http.Handler {
-		return h.Auth.RequireKey(s, denyJSON, f)
+		return h.Auth.RequireKey(s, auth.DenyJSON, f)
 	}
 	mux.Handle("GET /api/v1/audit", key(auth.ScopeRead, h.listAudit))
 	mux.Handle("GET /api/v1/workspace", key(auth.ScopeRead, h.getWorkspace))
-}
-
-func denyJSON(w http.ResponseWriter, r *http.Request, status int) {
-	msg := map[int]string{
-		http.StatusUnauthorized: "missing, unknown or revoked API key (send Authorization: Bearer <key>)",
-		http.StatusForbidden:    "this API key lacks the scope this route needs",
-		http.StatusNotFound:     "not found",
-	}[status]
-	httpx.WriteJSON(w, status, map[string]string{"error": msg})
 }
 
 // pageError answers a failed page action: bad input re-renders the form

@@ -227,6 +227,10 @@ func (h *Handler) saveInvitation(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	u := auth.UserFrom(r.Context())
 	if u == nil {
+		if ok, wait := h.LoginLimiter.Allow(h.ClientIP(r).String()); !ok {
+			h.tooMany(w, p, "invitation", wait)
+			return
+		}
 		var err error
 		if r.PostForm.Get("mode") == "login" {
 			u, err = h.Auth.Authenticate(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("password"))

@@ -43,7 +43,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		return h.auth.RequireMember(p, h.ui.Deny, f)
 	}
 	key := func(s auth.Scope, f http.HandlerFunc) http.Handler {
-		return h.auth.RequireKey(s, denyJSON, f)
+		return h.auth.RequireKey(s, auth.DenyJSON, f)
 	}
 	mux.Handle("GET /w/{ws}", member(auth.PermView, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/w/"+r.PathValue("ws")+"/sites", http.StatusSeeOther)
@@ -57,17 +57,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/sites", key(auth.ScopeRead, h.listSites))
 	mux.Handle("POST /api/v1/sites", key(auth.ScopeWrite, h.createSite))
 	mux.Handle("GET /api/v1/sites/{site}", key(auth.ScopeRead, h.getSite))
-}
-
-func denyJSON(w http.ResponseWriter, r *http.Request, status int) {
-	msg := map[int]string{
-		http.StatusUnauthorized: "missing, unknown or revoked API key (send Authorization: Bearer <key>)",
-		http.StatusForbidden:    "this API key lacks the scope this route needs",
-	}[status]
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	httpx.WriteJSON(w, status, map[string]string{"error": msg})
 }
 
 // apiError maps the slice's errors to the JSON API.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -165,4 +166,20 @@ func (s *Service) RequireKey(scope Scope, deny Denied, next http.Handler) http.H
 		}
 		next.ServeHTTP(w, r.WithContext(WithAccess(r.Context(), &Access{Workspace: ws, Key: k})))
 	})
+}
+
+// DenyJSON answers a refused API request with the contract's JSON error.
+func DenyJSON(w http.ResponseWriter, r *http.Request, status int) {
+	msg := http.StatusText(status)
+	switch status {
+	case http.StatusUnauthorized:
+		msg = "missing, unknown or revoked API key (send Authorization: Bearer <key>)"
+	case http.StatusForbidden:
+		msg = "this API key lacks the scope this route needs"
+	case http.StatusNotFound:
+		msg = "not found"
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
