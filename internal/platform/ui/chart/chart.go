@@ -17,7 +17,7 @@
 // write their key numbers as visible text.
 //
 // Empty input (no points, or all values zero or missing) renders a framed
-// "No data for this period" placeholder rather than an empty plot, and no
+// "No data for this period" notice rather than an empty plot, and no
 // input makes SVG panic.
 package chart
 
@@ -49,7 +49,7 @@ const (
 	colorBackground = "#ffffff"
 	colorText       = "#475569" // axis labels, legend
 	colorTextStrong = "#0f172a" // values, HBar labels
-	colorMuted      = "#94a3b8" // placeholder text, secondary figures
+	colorMuted      = "#94a3b8" // empty-state text, secondary figures
 	colorGrid       = "#e2e8f0" // grid lines, frames
 	colorAxis       = "#94a3b8" // the zero line
 	colorDrop       = "#be123c" // funnel drop-off figures
@@ -283,7 +283,7 @@ func (c *canvas) label(x, y float64, s string, maxWidth, size float64, extra str
 	c.b.WriteString(`</g>`)
 }
 
-// empty renders the placeholder for a chart without data.
+// empty renders the notice shown for a chart without data.
 func empty(w, h float64, title, fallback string) template.HTML {
 	c := newCanvas(w, h, title, fallback)
 	c.printf(`<rect x="0.5" y="0.5" width="%s" height="%s" rx="6" fill="none" stroke="%s"/>`,

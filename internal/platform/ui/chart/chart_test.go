@@ -519,7 +519,7 @@ func TestEmptyCharts(t *testing.T) {
 		svg := c.SVG()
 		_, text := wellFormed(t, name, svg)
 		if !strings.Contains(text, "No data for this period") {
-			t.Errorf("%s: want the no-data placeholder, got %s", name, svg)
+			t.Errorf("%s: want the no-data notice, got %s", name, svg)
 		}
 	}
 }

@@ -38,7 +38,7 @@ type Funnel struct {
 const funnelPad = 12.0
 
 // SVG renders the chart. A funnel whose first step is zero renders the
-// "No data" placeholder.
+// "No data" notice.
 func (f Funnel) SVG() template.HTML {
 	w, h := size(f.Width, f.Height)
 	format := formatter(f.Format)
