@@ -43,11 +43,14 @@ func (a *App) listenAdmin() (*adminServer, error) {
 		return nil, nil
 	}
 	removeStaleSocket(path)
-	old := umask(0o077)
 	ln, err := net.Listen("unix", path)
-	umask(old)
 	if err != nil {
 		return nil, fmt.Errorf("listen on admin socket %s: %w", path, err)
+	}
+	// The data dir is 0700 already; the socket itself is narrowed too.
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("restrict admin socket %s: %w", path, err)
 	}
 	s := &adminServer{ln: ln, app: a}
 	admin := &Admin{st: a.Store, log: a.Log}

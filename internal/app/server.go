@@ -44,6 +44,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	if admin != nil {
 		go func() { errc <- admin.serve() }()
 	}
+	go a.pruneSessions(baseCtx)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -74,5 +75,21 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 func removeStaleSocket(path string) {
 	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSocket != 0 {
 		_ = os.Remove(path)
+	}
+}
+
+// pruneSessions deletes expired sessions hourly until ctx ends.
+func (a *App) pruneSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := a.Auth.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("prune sessions", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }

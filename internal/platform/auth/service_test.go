@@ -314,3 +314,39 @@ func TestAuditRecordsChanges(t *testing.T) {
 		t.Fatalf("another workspace sees %d apikey entries", len(es))
 	}
 }
+
+func TestPruneSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newTestService(t)
+	u := mustUser(t, s, "ann@example.com")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	if _, err := s.StartSession(ctx, u, "old"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(SessionIdle - time.Hour)
+	if _, err := s.StartSession(ctx, u, "recent"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour) // the first is idle past the limit, the second is not
+	if err := s.PruneSessions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var agents []string
+	rows, err := s.db.Query("SELECT user_agent FROM sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		agents = append(agents, a)
+	}
+	if len(agents) != 1 || agents[0] != "recent" {
+		t.Fatalf("sessions after prune = %v, want [recent]", agents)
+	}
+}
