@@ -61,7 +61,7 @@ func startAppServer(t *testing.T) (baseURL string, a *app.App) {
 	cfg.LogLevel = "info"
 	cfg.Version = "test"
 
-	logs := &serverLog{}
+	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	openCtx, cancelOpen := context.WithTimeout(context.Background(), 60*time.Second)
@@ -105,19 +105,20 @@ func startAppServer(t *testing.T) (baseURL string, a *app.App) {
 	return "", nil
 }
 
-// serverLog collects log output from many goroutines.
-type serverLog struct {
+// lockedBuffer collects output written from many goroutines (server logs,
+// a subprocess's stdout and stderr).
+type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *serverLog) Write(p []byte) (int, error) {
+func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *serverLog) String() string {
+func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

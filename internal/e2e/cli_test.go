@@ -165,36 +165,18 @@ func cliWantOneLineError(t *testing.T, r cliResult, want string) {
 	}
 }
 
-// cliBuffer collects a process's output while it runs.
-type cliBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *cliBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *cliBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // cliProc is a long-running mops process, killed at the end of the test that
 // started it unless it has exited by then.
 type cliProc struct {
 	args           []string
 	cmd            *exec.Cmd
-	stdout, stderr *cliBuffer
+	stdout, stderr *lockedBuffer
 	done           chan struct{} // closed once the process has exited
 }
 
 func cliStart(t *testing.T, bin string, args ...string) *cliProc {
 	t.Helper()
-	p := &cliProc{args: args, stdout: new(cliBuffer), stderr: new(cliBuffer), done: make(chan struct{})}
+	p := &cliProc{args: args, stdout: new(lockedBuffer), stderr: new(lockedBuffer), done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = cliEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
@@ -241,7 +223,7 @@ func (p *cliProc) String() string {
 // waitOutput polls one of the process's streams until re matches and
 // returns the submatches. It fails when the process exits first or the
 // deadline passes.
-func (p *cliProc) waitOutput(t *testing.T, stream *cliBuffer, re *regexp.Regexp, timeout time.Duration) []string {
+func (p *cliProc) waitOutput(t *testing.T, stream *lockedBuffer, re *regexp.Regexp, timeout time.Duration) []string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
