@@ -10,11 +10,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/mopshq/mops/internal/collect"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/datadir"
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/platform/eventlog"
 	"github.com/mopshq/mops/internal/sites"
+	"github.com/mopshq/mops/internal/warehouse"
 )
 
 // Store is the data directory opened for writing: the lock, the migrated
@@ -90,6 +92,8 @@ type App struct {
 	Logger  *slog.Logger
 	Log     *eventlog.Log
 	Metrics *prometheus.Registry
+	Loader  *warehouse.Loader
+	Collect *collect.Service
 
 	handler http.Handler
 }
@@ -111,6 +115,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.Loader, err = warehouse.NewLoader(st.DB, a.Log, logger.With("component", "loader")); err != nil {
+		_ = a.Close(ctx)
+		return nil, err
+	}
+	if a.Collect, err = collect.NewService(collect.Options{DB: st.DB, Sites: st.Sites, Log: a.Log,
+		Logger: logger.With("component", "collect"), Metrics: a.Metrics}); err != nil {
+		_ = a.Close(ctx)
+		return nil, err
+	}
 	if a.handler, err = a.routes(); err != nil {
 		_ = a.Close(ctx)
 		return nil, err

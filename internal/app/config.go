@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/mopshq/mops/internal/platform/httpx"
@@ -28,6 +29,7 @@ type Config struct {
 	LogFormat      string // text or json
 	LogLevel       string // debug, info, warn, error
 	TrustedProxies string // CIDRs whose X-Forwarded-For is believed
+	RateLimitIP    int    // collection requests per second per client IP; 0 = off
 	Demo           bool   // create and load the demo company
 	Version        string
 
@@ -55,7 +57,17 @@ func Defaults() Config {
 		LogFormat:      Env("log-format", "text"),
 		LogLevel:       Env("log-level", "info"),
 		TrustedProxies: Env("trusted-proxies", ""),
+		RateLimitIP:    envInt("rate-limit-ip", 100),
 	}
+}
+
+// envInt is Env for a whole number; an unparsable value keeps def and is
+// reported by Validate through the flag's own parsing.
+func envInt(flag string, def int) int {
+	if v, err := strconv.Atoi(Env(flag, strconv.Itoa(def))); err == nil {
+		return v
+	}
+	return def
 }
 
 // Validate checks the configuration once, naming the first bad setting.
@@ -79,6 +91,9 @@ func (c *Config) Validate() error {
 		if c.NATSURL != "" {
 			return fmt.Errorf("--nats-listen applies to the embedded server; it cannot be combined with --nats-url")
 		}
+	}
+	if c.RateLimitIP < 0 {
+		return fmt.Errorf("--rate-limit-ip must be 0 (off) or a positive number of requests per second, not %d", c.RateLimitIP)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mopshq/mops/internal/accounts"
+	"github.com/mopshq/mops/internal/collect"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/httpx"
 	"github.com/mopshq/mops/internal/platform/id"
@@ -99,6 +100,11 @@ func (a *App) routes() (http.Handler, error) {
 		LoginBackoff:  httpx.NewBackoff(time.Second, 15*time.Minute, 10000),
 	}).Register(mux)
 	sites.NewHandler(a.Sites, a.Auth, renderer, a.Logger, a.Config.BaseURL).Register(mux)
+	var ipLimit *httpx.Limiter
+	if a.Config.RateLimitIP > 0 {
+		ipLimit = httpx.NewLimiter(float64(a.Config.RateLimitIP), 2*a.Config.RateLimitIP, 100000)
+	}
+	collect.NewHandler(a.Collect, a.Logger, a.clientIP, ipLimit).Register(mux)
 
 	mux.Handle("GET /static/", renderer.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/mopshq/mops/internal/platform/eventlog"
 )
 
 // shutdownGrace bounds how long in-flight requests may take after a stop
@@ -45,6 +47,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		go func() { errc <- admin.serve() }()
 	}
 	go a.pruneSessions(baseCtx)
+	loaderCtx, stopLoader := context.WithCancel(context.Background())
+	loaderDone := make(chan struct{})
+	go func() { _ = a.Loader.Run(loaderCtx); close(loaderDone) }()
+	defer func() { stopLoader(); <-loaderDone }()
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -64,6 +70,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	err = srv.Shutdown(shutCtx)
 	cancelBase() // long-lived requests (event streams) end now
 	admin.close(shutCtx)
+	a.drainLoader(shutCtx)
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -90,6 +97,21 @@ func (a *App) pruneSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// drainLoader waits, bounded by ctx, until the warehouse holds every event
+// the log acknowledged, so a clean stop leaves nothing waiting.
+func (a *App) drainLoader(ctx context.Context) {
+	h := a.Log.Health(ctx)
+	for _, s := range h.Streams {
+		if s.Name != eventlog.StreamEvents {
+			continue
+		}
+		if err := a.Loader.WaitFor(ctx, s.LastSeq); err != nil {
+			a.Logger.Warn("stopped before the warehouse caught up with the event log; it resumes at the next start",
+				"loaded_seq", a.Loader.LastSeq(), "log_seq", s.LastSeq)
 		}
 	}
 }
