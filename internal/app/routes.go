@@ -16,6 +16,7 @@ import (
 	"github.com/mopshq/mops/internal/platform/id"
 	"github.com/mopshq/mops/internal/platform/ui"
 	"github.com/mopshq/mops/internal/sites"
+	"github.com/mopshq/mops/internal/warehouse"
 )
 
 // formBodyLimit bounds every request body that no route limits itself.
@@ -105,6 +106,7 @@ func (a *App) routes() (http.Handler, error) {
 		ipLimit = httpx.NewLimiter(float64(a.Config.RateLimitIP), 2*a.Config.RateLimitIP, 100000)
 	}
 	collect.NewHandler(a.Collect, a.Logger, a.clientIP, ipLimit).Register(mux)
+	warehouse.NewHandler(a.Loader, a.Auth, a.Sites, a.Logger).Register(mux)
 
 	mux.Handle("GET /static/", renderer.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
