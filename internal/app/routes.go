@@ -105,7 +105,7 @@ func (a *App) routes() (http.Handler, error) {
 	if a.Config.RateLimitIP > 0 {
 		ipLimit = httpx.NewLimiter(float64(a.Config.RateLimitIP), 2*a.Config.RateLimitIP, 100000)
 	}
-	collect.NewHandler(a.Collect, a.Logger, a.clientIP, ipLimit).Register(mux)
+	collect.NewHandler(a.Collect, a.Auth, a.Logger, a.clientIP, ipLimit).Register(mux)
 	warehouse.NewHandler(a.Loader, a.Auth, a.Sites, a.Logger).Register(mux)
 
 	mux.Handle("GET /static/", renderer.Assets())

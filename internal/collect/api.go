@@ -25,15 +25,17 @@ const maxPageEventBytes = 32 << 10
 // Handler serves the collection endpoints.
 type Handler struct {
 	svc      *Service
+	keys     KeyChecker
 	logger   *slog.Logger
 	clientIP func(*http.Request) netip.Addr
 	limiter  *httpx.Limiter
 }
 
-// NewHandler returns the handler. limiter bounds requests per client
+// NewHandler returns the handler. keys checks the API keys that may send
+// history; limiter bounds requests per client
 // address (nil or a zero rate: unlimited).
-func NewHandler(svc *Service, logger *slog.Logger, clientIP func(*http.Request) netip.Addr, limiter *httpx.Limiter) *Handler {
-	return &Handler{svc: svc, logger: logger, clientIP: clientIP, limiter: limiter}
+func NewHandler(svc *Service, keys KeyChecker, logger *slog.Logger, clientIP func(*http.Request) netip.Addr, limiter *httpx.Limiter) *Handler {
+	return &Handler{svc: svc, keys: keys, logger: logger, clientIP: clientIP, limiter: limiter}
 }
 
 // Register adds the routes to mux.
@@ -47,6 +49,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/event", limited(h.postPageEvent))
 	mux.HandleFunc("OPTIONS /api/event", preflight)
 	mux.Handle("GET /js/script.js", tracker.Handler())
+	h.registerSegment(mux, limited)
 }
 
 // preflight answers CORS preflight requests: sites on any origin send events.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/mopshq/mops/internal/collect/useragent"
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/platform/eventlog"
+	"github.com/mopshq/mops/internal/platform/httpx"
 	"github.com/mopshq/mops/internal/platform/id"
 	"github.com/mopshq/mops/internal/sites"
 	"github.com/mopshq/mops/internal/warehouse/event"
@@ -50,9 +52,10 @@ func inputErrorf(format string, args ...any) *InputError {
 	return &InputError{Message: fmt.Sprintf(format, args...)}
 }
 
-// SiteFinder looks sites up by domain or id.
+// SiteFinder looks sites up by domain, id or write key.
 type SiteFinder interface {
 	Find(ctx context.Context, idOrDomain string) (*sites.Site, error)
+	ByWriteKey(ctx context.Context, key string) (*sites.Site, error)
 }
 
 //go:embed queries.sql
@@ -190,6 +193,7 @@ func (s *Service) AcceptPageEvent(ctx context.Context, in PageEvent, c Client) (
 	if err != nil {
 		return "", err
 	}
+	evs := make([]*event.Event, 0, len(targets))
 	for _, site := range targets {
 		e := event.Event{ID: id.New("ev"), SiteID: site.ID, Name: name, Time: now, Received: now,
 			VisitorID: visitorID(salt, site.ID, c.IP, c.UserAgent), Origin: in.Origin, Interactive: in.Interactive,
@@ -205,11 +209,9 @@ func (s *Service) AcceptPageEvent(ctx context.Context, in PageEvent, c Client) (
 			e.Kind = event.KindCustom
 		}
 		enrichSource(&e, in.URL, in.Referrer, site.Domain)
-		if err := s.publish(ctx, &e); err != nil {
-			return "", err
-		}
+		evs = append(evs, &e)
 	}
-	return "", nil
+	return "", s.publishAll(ctx, evs)
 }
 
 // enrichSource fills the source, channel, referrer and UTM fields.
@@ -275,24 +277,45 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// publish puts e on the log and waits for the log's acknowledgement.
-func (s *Service) publish(ctx context.Context, e *event.Event) error {
-	subject, err := eventlog.EventSubject(e.SiteID)
-	if err != nil {
-		return err
+// publishAll puts events on the log and waits until it holds them all.
+func (s *Service) publishAll(ctx context.Context, evs []*event.Event) error {
+	if len(evs) == 0 {
+		return nil
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
+	msgs := make([]*nats.Msg, len(evs))
+	for i, e := range evs {
+		subject, err := eventlog.EventSubject(e.SiteID)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+		m := nats.NewMsg(subject)
+		m.Data = b
+		m.Header.Set(nats.MsgIdHdr, e.SiteID+":"+e.ID)
+		msgs[i] = m
 	}
-	msg := nats.NewMsg(subject)
-	msg.Data = b
-	msg.Header.Set(nats.MsgIdHdr, e.SiteID+":"+e.ID)
-	if _, err := s.log.Publish(ctx, msg); err != nil {
-		return fmt.Errorf("publish event: %w", err)
+	if _, err := s.log.PublishBatch(ctx, msgs); err != nil {
+		return fmt.Errorf("publish events: %w", err)
 	}
-	s.taken.WithLabelValues(string(e.Origin)).Inc()
+	for _, e := range evs {
+		s.taken.WithLabelValues(string(e.Origin)).Inc()
+	}
 	return nil
+}
+
+// siteByWriteKey returns the site a write key belongs to.
+func (s *Service) siteByWriteKey(ctx context.Context, key string) (*sites.Site, error) {
+	if strings.TrimSpace(key) == "" {
+		return nil, httpx.Errorf(http.StatusUnauthorized, "missing write key (send it as the HTTP Basic user name or as writeKey in the body)")
+	}
+	site, err := s.sites.byWriteKey(ctx, key)
+	if errors.Is(err, ErrUnknownSite) {
+		return nil, httpx.Errorf(http.StatusUnauthorized, "unknown write key")
+	}
+	return site, err
 }
 
 // siteCache keeps site lookups for a short time: every event needs one.
@@ -313,6 +336,14 @@ func newSiteCache(f SiteFinder, ttl time.Duration) *siteCache {
 }
 
 func (c *siteCache) find(ctx context.Context, key string) (*sites.Site, error) {
+	return c.lookup(ctx, "d:"+key, func() (*sites.Site, error) { return c.finder.Find(ctx, key) })
+}
+
+func (c *siteCache) byWriteKey(ctx context.Context, key string) (*sites.Site, error) {
+	return c.lookup(ctx, "k:"+key, func() (*sites.Site, error) { return c.finder.ByWriteKey(ctx, key) })
+}
+
+func (c *siteCache) lookup(ctx context.Context, key string, load func() (*sites.Site, error)) (*sites.Site, error) {
 	c.mu.Lock()
 	hit, ok := c.m[key]
 	c.mu.Unlock()
@@ -322,7 +353,7 @@ func (c *siteCache) find(ctx context.Context, key string) (*sites.Site, error) {
 		}
 		return hit.site, nil
 	}
-	site, err := c.finder.Find(ctx, key)
+	site, err := load()
 	if err != nil && !errors.Is(err, sites.ErrNotFound) {
 		return nil, fmt.Errorf("look up site: %w", err)
 	}

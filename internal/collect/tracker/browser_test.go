@@ -49,6 +49,7 @@ type event struct {
 	Interactive *bool             `json:"i"`
 	Engaged     *float64          `json:"e"`
 	ScrollDepth *float64          `json:"sd"`
+	Hash        *int              `json:"h"`
 
 	raw         string
 	contentType string
@@ -557,7 +558,7 @@ func TestBrowserPageviews(t *testing.T) {
 
 	pv := s.waitFor(0, "pageview of /", func(e event) bool { return e.Name == "pageview" })
 	checkEvent(t, pv, event{URL: home, Referrer: ptr("https://ref.test/article"), Interactive: ptr(true)})
-	if pv.Props != nil || pv.Revenue != nil || pv.Engaged != nil || pv.ScrollDepth != nil {
+	if pv.Props != nil || pv.Revenue != nil || pv.Engaged != nil || pv.ScrollDepth != nil || pv.Hash != nil {
 		t.Errorf("%s: a pageview has only n, u, d, r and i", pv)
 	}
 
@@ -731,6 +732,11 @@ func TestBrowserHashMode(t *testing.T) {
 	eval[bool](b, `location.hash = '#/settings'; true`)
 	next := s.waitFor(n, "pageview of #/settings", func(e event) bool { return e.Name == "pageview" })
 	checkEvent(t, next, event{URL: s.url("shop.test", "/#/settings"), Interactive: ptr(true)})
+	for _, e := range []event{pv, next} {
+		if e.Hash == nil || *e.Hash != 1 {
+			t.Errorf("%s: h is not 1 in hash mode", e)
+		}
+	}
 
 	b.sentinel(s, "sentinel")
 	if got := len(s.named("pageview")); got != 2 {

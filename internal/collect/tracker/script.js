@@ -3,6 +3,9 @@
  *
  *   <script defer data-domain="example.com" src="https://mops.example.com/js/script.js"></script>
  *
+ * Load it as a classic script (defer or async are fine), not as a module
+ * nor inline: it reads its settings from document.currentScript.
+ *
  * It counts a pageview on load and on SPA navigation (history.pushState,
  * popstate; hashchange with data-hash; never twice in a row for the same
  * path), outbound link clicks ("Outbound Link: Click") and file downloads
@@ -13,14 +16,16 @@
  *   mops('Signup', {props: {plan: 'pro'}, revenue: {amount: 49, currency: 'EUR'},
  *                   interactive: true, callback: function (r) {}})
  * The callback gets {status} (HTTP status), {error}, or nothing when the
- * event was not sent (see below). Calls made before the script loaded are
- * replayed after the first pageview, when the page defines the usual stub:
+ * event was not sent (see below). Option u replaces the page URL sent.
+ * Calls made before the script loaded are replayed after the first
+ * pageview, when the page defines the usual stub:
  *   <script>window.mops = window.mops || function () {
  *     (window.mops.q = window.mops.q || []).push(arguments) }</script>
  *
  * Attributes of the script tag:
  *   data-domain             required; of a comma-separated list, the first
- *   data-api                event endpoint; default: /api/event at the script's origin
+ *   data-api                event endpoint; default: /api/event at the script's
+ *                           origin. A path is relative to the page's origin.
  *   data-hash               hash changes are navigations; URLs keep the hash
  *   data-include-localhost  also track on localhost, 127.x.x.x, [::1] and file:
  *   data-allow-automation   also track in a browser driven by automation
@@ -42,6 +47,8 @@
  *   e   engagement only: ms the page was visible and focused since the
  *       last engagement event of the page (add them up per page)
  *   sd  engagement only: deepest scroll so far on the page, 0-100 (%)
+ *   h   1 with data-hash (the server keeps the hash in the page path, as
+ *       Plausible's does); absent otherwise
  * An engagement event goes out when the page is hidden or left, or before
  * an SPA navigation, if e >= 1000 or sd grew since the last one.
  *
@@ -87,7 +94,7 @@ try{if(localStorage.mops_ignore=='true')return'opted out'}catch(_){}
 var send=(name,o,beacon)=>{
 o=o||{};
 var r=why(),p=o.props,cb=o.callback||(()=>0),k;
-var b={n:name,u:o.u||url(),d:dom,r:d.referrer||null,i:o.interactive!==false,$:o.revenue,e:o.e,sd:o.sd};
+var b={n:name,u:o.u||url(),d:dom,r:d.referrer||null,i:o.interactive!==false,$:o.revenue,e:o.e,sd:o.sd,h:hash?1:void 0};
 if(r)return warned||console.warn('mops: ignored: '+r),warned=1,cb();
 if(p){
 b.p={};
@@ -115,7 +122,8 @@ px=Math.max(px,w.scrollY+w.innerHeight);
 var engage=()=>{
 if(!cur)return;
 tick();
-var e=d.documentElement,sd=Math.min(100,Math.round(px/Math.max(e.scrollHeight,(d.body||e).scrollHeight)*100))||0;
+// The root's scrollHeight is the document's height (also in quirks mode).
+var sd=Math.min(100,Math.round(px/d.documentElement.scrollHeight*100))||0;
 if(eng>=1e3||sd>sent)send('engagement',{u:cur,interactive:false,e:eng,sd},1),eng=0,sent=sd;
 };
 

@@ -378,6 +378,38 @@ func (l *Log) Publish(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, er
 	return ack, nil
 }
 
+// PublishBatch publishes msgs without waiting between them and returns
+// once the log acknowledged every one (acks in msgs' order), bounded by
+// ctx. It goes through the same gate as Publish. When it returns an error,
+// some messages may be stored and others not; publishing them again is safe
+// when they carry a Nats-Msg-Id (the log drops the duplicates).
+func (l *Log) PublishBatch(ctx context.Context, msgs []*nats.Msg) ([]*jetstream.PubAck, error) {
+	if err := l.gate.enter(ctx); err != nil {
+		return nil, fmt.Errorf("eventlog: publish batch: %w", err)
+	}
+	defer l.gate.leave()
+	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, m := range msgs {
+		f, err := l.js.PublishMsgAsync(m)
+		if err != nil {
+			return nil, fmt.Errorf("eventlog: publish batch %s: %w", m.Subject, err)
+		}
+		futures = append(futures, f)
+	}
+	acks := make([]*jetstream.PubAck, len(futures))
+	for i, f := range futures {
+		select {
+		case ack := <-f.Ok():
+			acks[i] = ack
+		case err := <-f.Err():
+			return nil, fmt.Errorf("eventlog: publish batch %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("eventlog: publish batch: %w", ctx.Err())
+		}
+	}
+	return acks, nil
+}
+
 // EnsureConsumer creates the durable consumer cfg.Durable on stream, or
 // updates it to cfg when it exists, so it is safe to call on every start.
 // cfg.Durable is required.

@@ -831,3 +831,36 @@ func TestStreamsReturnsFreshSlice(t *testing.T) {
 		t.Errorf("Streams() shares state between calls: %+v", b[0])
 	}
 }
+
+func TestPublishBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l, err := Open(ctx, Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	var msgs []*nats.Msg
+	for i := range 500 {
+		m := nats.NewMsg("events.site_b")
+		m.Data = []byte(fmt.Sprint(i))
+		m.Header.Set(nats.MsgIdHdr, fmt.Sprint("b-", i%400)) // 100 duplicates
+		msgs = append(msgs, m)
+	}
+	acks, err := l.PublishBatch(ctx, msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dups := 0
+	for i, a := range acks {
+		if a.Duplicate {
+			dups++
+		} else if a.Sequence != uint64(i+1) {
+			t.Fatalf("ack %d has sequence %d, want %d (acks in message order)", i, a.Sequence, i+1)
+		}
+	}
+	h := l.Health(ctx)
+	if dups != 100 || h.Streams[0].Messages != 400 {
+		t.Fatalf("duplicates %d, stored %d; want 100 and 400", dups, h.Streams[0].Messages)
+	}
+}
