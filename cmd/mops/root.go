@@ -81,7 +81,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newUserCmd(e),
 		newBackupCmd(e),
 		&cobra.Command{Use: "analyze", Short: "Run an analysis on CSV files (attribution, abtest, forecast, cluster, churn)"},
-		&cobra.Command{Use: "import", Short: "Import data from files (access logs, CRM exports, spend)"},
+		newImportCmd(e),
+		newReprocessCmd(e),
 	)
 	return root
 }

@@ -38,6 +38,7 @@ Every flag can also be set with its MOPS_* environment variable.`,
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn, error (env MOPS_LOG_LEVEL)")
 	f.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "CIDRs of proxies whose X-Forwarded-For is trusted, comma separated (env MOPS_TRUSTED_PROXIES)")
 	f.IntVar(&cfg.RateLimitIP, "rate-limit-ip", cfg.RateLimitIP, "collection requests per second per client IP, bursts of twice that; 0 turns it off (env MOPS_RATE_LIMIT_IP)")
+	f.StringVar(&cfg.GeoIP, "geoip", cfg.GeoIP, "MaxMind or DB-IP .mmdb file for visitor country, region and city (env MOPS_GEOIP)")
 	f.BoolVar(&cfg.Demo, "demo", false, "create (once) and show the demo company with a demo login")
 	return cmd
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
+	"github.com/mopshq/mops/internal/collect"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/datadir"
 	"github.com/mopshq/mops/internal/platform/eventlog"
@@ -21,7 +23,7 @@ import (
 // the admin socket), so they behave identically either way.
 type Admin struct {
 	st  *Store
-	log *eventlog.Log // nil when the CLI opened the store itself
+	app *App // the running node; nil when the CLI opened only the store
 }
 
 // AdminError is a failed operation with the one sentence to show.
@@ -40,7 +42,7 @@ func adminError(op string, err error) error {
 		return ae
 	case errors.As(err, &ve):
 		return &AdminError{400, fmt.Sprintf("%s: %s %s", op, ve.Field, ve.Message)}
-	case errors.Is(err, auth.ErrNotFound), errors.Is(err, sites.ErrNotFound):
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, sites.ErrNotFound), errors.Is(err, collect.ErrUnknownSite):
 		return &AdminError{404, fmt.Sprintf("%s: not found", op)}
 	case errors.Is(err, auth.ErrEmailTaken), errors.Is(err, sites.ErrDomainTaken), errors.Is(err, auth.ErrLastOwner):
 		return &AdminError{409, fmt.Sprintf("%s: %s", op, unwrapAll(err).Error())}
@@ -231,7 +233,30 @@ func (a *Admin) do(ctx context.Context, op string, raw json.RawMessage) (any, er
 		if err != nil {
 			return nil, err
 		}
-		return backup(ctx, a.st, a.log, args.Dest)
+		var log *eventlog.Log
+		if a.app != nil {
+			log = a.app.Log
+		}
+		return backup(ctx, a.st, log, args.Dest)
+	case "reprocess":
+		if a.app == nil {
+			return nil, &AdminError{500, "reprocess needs the event log"}
+		}
+		return a.app.reprocess(ctx)
+	case "loader.status":
+		if a.app == nil {
+			return nil, &AdminError{500, "loader status needs the event log"}
+		}
+		return a.app.loaderStatus(ctx), nil
+	case "import.hits":
+		if a.app == nil {
+			return nil, &AdminError{500, "import needs the event log"}
+		}
+		args, err := decode[ImportArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		return a.app.importHits(ctx, args)
 	}
 	return nil, &AdminError{400, fmt.Sprintf("unknown operation %q", op)}
 }
@@ -275,34 +300,101 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// RunAdmin runs one operator command against a data dir: through the
+// AdminClient runs operator commands against a data dir: through the
 // server's admin socket when a server holds the dir, else directly on it.
-// The result is the operation's JSON.
-func RunAdmin(ctx context.Context, dataDir string, logger *slog.Logger, op string, args any) (json.RawMessage, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
-	}
+type AdminClient struct {
+	dir   datadir.Dir
+	pid   int    // of the server, when remote
+	local *Admin // when no server holds the dir
+	app   *App   // the opened node, for commands that need the event log
+	close func() error
+}
+
+// OpenAdmin prepares operator commands on dataDir. withLog opens the event
+// log and runs the loader too when no server holds the dir (for
+// commands that publish or replay events); Close then waits until the
+// warehouse has loaded everything before closing.
+func OpenAdmin(ctx context.Context, dataDir string, withLog bool, logger *slog.Logger) (*AdminClient, error) {
 	dir := datadir.Dir{Path: dataDir}
+	c := &AdminClient{dir: dir}
 	if held, pid := dir.Held(); held {
-		return callAdminSocket(ctx, dir, pid, op, raw)
+		c.pid = pid
+		return c, nil
 	}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	st, err := OpenStore(ctx, dataDir, logger)
+	if !withLog {
+		st, err := OpenStore(ctx, dataDir, logger)
+		if errors.Is(err, datadir.ErrLocked) {
+			_, c.pid = dir.Held()
+			return c, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.local, c.close = &Admin{st: st}, st.Close
+		return c, nil
+	}
+	cfg := Defaults()
+	cfg.Data = dataDir
+	a, err := Open(ctx, cfg, logger)
 	if errors.Is(err, datadir.ErrLocked) {
-		// A server started between the check and the lock: go through it.
-		_, pid := dir.Held()
-		return callAdminSocket(ctx, dir, pid, op, raw)
+		_, c.pid = dir.Held()
+		return c, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	res, err := (&Admin{st: st}).Do(ctx, op, raw)
+	a.startLoader()
+	c.local, c.app = &Admin{st: a.Store, app: a}, a
+	c.close = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		a.drainLoader(ctx)
+		a.stopLoader()
+		return a.Close(ctx)
+	}
+	return c, nil
+}
+
+// Remote reports whether commands go through a running server.
+func (c *AdminClient) Remote() bool { return c.local == nil }
+
+// Do runs one operation and returns its JSON result.
+func (c *AdminClient) Do(ctx context.Context, op string, args any) (json.RawMessage, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	if c.local == nil {
+		return callAdminSocket(ctx, c.dir, c.pid, op, raw)
+	}
+	res, err := c.local.Do(ctx, op, raw)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(res)
+}
+
+// Close releases what OpenAdmin opened.
+func (c *AdminClient) Close() error {
+	if c.close == nil {
+		return nil
+	}
+	return c.close()
+}
+
+// RunAdmin runs one operator command that needs no event log, and returns
+// its JSON result.
+func RunAdmin(ctx context.Context, dataDir string, logger *slog.Logger, op string, args any) (json.RawMessage, error) {
+	c, err := OpenAdmin(ctx, dataDir, false, logger)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Do(ctx, op, args)
+	if cerr := c.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return res, err
 }

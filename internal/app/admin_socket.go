@@ -53,7 +53,7 @@ func (a *App) listenAdmin() (*adminServer, error) {
 		return nil, fmt.Errorf("restrict admin socket %s: %w", path, err)
 	}
 	s := &adminServer{ln: ln, app: a}
-	admin := &Admin{st: a.Store, log: a.Log}
+	admin := &Admin{st: a.Store, app: a}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /admin", func(w http.ResponseWriter, r *http.Request) {
 		var req adminRequest

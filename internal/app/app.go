@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/mopshq/mops/internal/collect"
+	"github.com/mopshq/mops/internal/collect/geo"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/datadir"
 	"github.com/mopshq/mops/internal/platform/db"
@@ -37,6 +38,9 @@ type Store struct {
 // an error wrapping datadir.ErrLocked; one written by a newer mops with
 // db.ErrNewerSchema.
 func OpenStore(ctx context.Context, dataDir string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	dir := datadir.Dir{Path: dataDir}
 	lock, err := dir.Acquire()
 	if err != nil {
@@ -94,8 +98,10 @@ type App struct {
 	Metrics *prometheus.Registry
 	Loader  *warehouse.Loader
 	Collect *collect.Service
+	Geo     *geo.DB
 
 	handler http.Handler
+	loader  loaderRun
 }
 
 // Open opens everything a server needs. Close releases it in reverse order.
@@ -119,7 +125,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		_ = a.Close(ctx)
 		return nil, err
 	}
-	if a.Collect, err = collect.NewService(collect.Options{DB: st.DB, Sites: st.Sites, Log: a.Log,
+	if cfg.GeoIP != "" {
+		if a.Geo, err = geo.Open(cfg.GeoIP); err != nil {
+			_ = a.Close(ctx)
+			return nil, fmt.Errorf("--geoip: %w", err)
+		}
+		logger.Info("geoip database loaded", "file", cfg.GeoIP, "database", a.Geo.Description())
+	}
+	if a.Collect, err = collect.NewService(collect.Options{DB: st.DB, Sites: st.Sites, Log: a.Log, Geo: a.Geo,
 		Logger: logger.With("component", "collect"), Metrics: a.Metrics}); err != nil {
 		_ = a.Close(ctx)
 		return nil, err
@@ -139,6 +152,9 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.Log != nil {
 		errs = append(errs, a.Log.Close(ctx))
+	}
+	if a.Geo != nil {
+		errs = append(errs, a.Geo.Close())
 	}
 	errs = append(errs, a.Store.Close())
 	return errors.Join(errs...)

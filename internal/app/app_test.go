@@ -36,12 +36,9 @@ func newTestApp(t *testing.T) *testApp {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Handler())
-	loaderCtx, stopLoader := context.WithCancel(context.Background())
-	loaderDone := make(chan struct{})
-	go func() { _ = a.Loader.Run(loaderCtx); close(loaderDone) }()
+	a.startLoader()
 	t.Cleanup(func() {
-		stopLoader()
-		<-loaderDone
+		a.stopLoader()
 		srv.Close()
 		if err := a.Close(context.Background()); err != nil {
 			t.Error(err)

@@ -30,6 +30,7 @@ type Config struct {
 	LogLevel       string // debug, info, warn, error
 	TrustedProxies string // CIDRs whose X-Forwarded-For is believed
 	RateLimitIP    int    // collection requests per second per client IP; 0 = off
+	GeoIP          string // MaxMind/DB-IP .mmdb file for visitor locations; "" = none
 	Demo           bool   // create and load the demo company
 	Version        string
 
@@ -58,6 +59,7 @@ func Defaults() Config {
 		LogLevel:       Env("log-level", "info"),
 		TrustedProxies: Env("trusted-proxies", ""),
 		RateLimitIP:    envInt("rate-limit-ip", 100),
+		GeoIP:          Env("geoip", ""),
 	}
 }
 

@@ -47,10 +47,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		go func() { errc <- admin.serve() }()
 	}
 	go a.pruneSessions(baseCtx)
-	loaderCtx, stopLoader := context.WithCancel(context.Background())
-	loaderDone := make(chan struct{})
-	go func() { _ = a.Loader.Run(loaderCtx); close(loaderDone) }()
-	defer func() { stopLoader(); <-loaderDone }()
+	a.startLoader()
+	defer a.stopLoader()
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -55,6 +55,11 @@ type segmentContext struct {
 		Path     string `json:"path"`
 		Referrer string `json:"referrer"`
 	} `json:"page"`
+	Location struct {
+		Country string `json:"country"`
+		Region  string `json:"region"`
+		City    string `json:"city"`
+	} `json:"location"`
 	Campaign struct {
 		Name    string `json:"name"`
 		Source  string `json:"source"`
@@ -222,6 +227,7 @@ func (s *Service) segmentEvent(ctx context.Context, m *segmentMessage, call Segm
 		}
 		e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.Device = ua.Browser, ua.BrowserVersion, ua.OS, ua.OSVersion, ua.Device
 	}
+	s.locate(e, c, call.ClientIP)
 	if e.VisitorID == "" {
 		if *salt == "" {
 			v, err := s.salts.today(ctx, now)
@@ -369,4 +375,20 @@ func compactJSON(raw json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return buf.Bytes()
+}
+
+// locate sets the event's country, region and city: from
+// context.location when it names an ISO country code, else from the
+// address (context.ip for server-side calls, or the connection's).
+func (s *Service) locate(e *event.Event, c *segmentContext, conn netip.Addr) {
+	if cc := strings.ToUpper(strings.TrimSpace(c.Location.Country)); len(cc) == 2 {
+		e.Country, e.Region, e.City = cc, truncate(c.Location.Region, 100), truncate(c.Location.City, 100)
+		return
+	}
+	ip := conn
+	if a, err := netip.ParseAddr(strings.TrimSpace(c.IP)); err == nil {
+		ip = a
+	}
+	loc := s.geo.Lookup(ip)
+	e.Country, e.Region, e.City = loc.Country, loc.Region, loc.City
 }

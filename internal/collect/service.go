@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mopshq/mops/internal/collect/channel"
+	"github.com/mopshq/mops/internal/collect/geo"
 	"github.com/mopshq/mops/internal/collect/useragent"
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/platform/eventlog"
@@ -73,6 +74,7 @@ type Service struct {
 	log     *eventlog.Log
 	salts   *salts
 	ua      *useragent.Parser
+	geo     *geo.DB // nil without a --geoip file: locations stay unknown
 	logger  *slog.Logger
 	now     func() time.Time
 	dropped *prometheus.CounterVec
@@ -84,6 +86,7 @@ type Options struct {
 	DB      *db.DB
 	Sites   SiteFinder
 	Log     *eventlog.Log
+	Geo     *geo.DB
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer
 }
@@ -101,7 +104,8 @@ func NewService(o Options) (*Service, error) {
 		sites:  newSiteCache(o.Sites, 30*time.Second),
 		log:    o.Log,
 		salts:  &salts{db: o.DB, q: q},
-		ua:     useragent.NewParser(10000),
+		ua:     useragent.NewParser(useragent.DefaultCacheSize),
+		geo:    o.Geo,
 		logger: o.Logger,
 		now:    func() time.Time { return time.Now().UTC() },
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mops_events_dropped_total",
@@ -193,12 +197,14 @@ func (s *Service) AcceptPageEvent(ctx context.Context, in PageEvent, c Client) (
 	if err != nil {
 		return "", err
 	}
+	loc := s.geo.Lookup(c.IP)
 	evs := make([]*event.Event, 0, len(targets))
 	for _, site := range targets {
 		e := event.Event{ID: id.New("ev"), SiteID: site.ID, Name: name, Time: now, Received: now,
 			VisitorID: visitorID(salt, site.ID, c.IP, c.UserAgent), Origin: in.Origin, Interactive: in.Interactive,
 			Hostname: page.Hostname(), Path: page.Path, Props: in.Props, Revenue: in.Revenue,
-			Browser: ua.Browser, BrowserVersion: ua.BrowserVersion, OS: ua.OS, OSVersion: ua.OSVersion, Device: ua.Device}
+			Browser: ua.Browser, BrowserVersion: ua.BrowserVersion, OS: ua.OS, OSVersion: ua.OSVersion, Device: ua.Device,
+			Country: loc.Country, Region: loc.Region, City: loc.City}
 		switch name {
 		case "pageview":
 			e.Kind, e.Interactive = event.KindPageview, true

@@ -5,11 +5,8 @@ SELECT last_seq FROM loader_state WHERE stream = ?;
 INSERT INTO loader_state (stream, last_seq, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at;
 
--- name: upsert-session
-INSERT INTO visits (visit_id, site_id, visitor_id, user_id, started_at, ended_at, entry_page, exit_page,
-    hostname, referrer, source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-    browser, os, device, country, region, city, pageviews, events, interactions, is_bounce, duration_s, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+-- name: merge-visits
+INSERT INTO visits SELECT * FROM visits_staging
 ON CONFLICT (visit_id) DO UPDATE SET
     user_id = excluded.user_id, started_at = excluded.started_at, ended_at = excluded.ended_at,
     entry_page = excluded.entry_page, exit_page = excluded.exit_page, hostname = excluded.hostname,
@@ -20,6 +17,9 @@ ON CONFLICT (visit_id) DO UPDATE SET
     city = excluded.city, pageviews = excluded.pageviews, events = excluded.events,
     interactions = excluded.interactions, is_bounce = excluded.is_bounce, duration_s = excluded.duration_s,
     updated_at = excluded.updated_at;
+
+-- name: clear-staging
+DELETE FROM visits_staging;
 
 -- name: open-sessions
 SELECT visit_id, site_id, visitor_id, user_id, started_at, ended_at, entry_page, exit_page,

@@ -21,13 +21,14 @@ import (
 var queriesSQL string
 
 type queries struct {
-	GetLastSeq    string `query:"get-last-seq"`
-	SetLastSeq    string `query:"set-last-seq"`
-	UpsertSession string `query:"upsert-session"`
-	OpenSessions  string `query:"open-sessions"`
-	ClearEvents   string `query:"clear-events"`
-	ClearVisits   string `query:"clear-visits"`
-	ResetLastSeq  string `query:"reset-last-seq"`
+	GetLastSeq   string `query:"get-last-seq"`
+	SetLastSeq   string `query:"set-last-seq"`
+	MergeVisits  string `query:"merge-visits"`
+	ClearStaging string `query:"clear-staging"`
+	OpenSessions string `query:"open-sessions"`
+	ClearEvents  string `query:"clear-events"`
+	ClearVisits  string `query:"clear-visits"`
+	ResetLastSeq string `query:"reset-last-seq"`
 }
 
 type store struct {
@@ -84,36 +85,56 @@ func (s *store) commit(ctx context.Context, stream string, rows []row, sessions 
 }
 
 func (s *store) write(ctx context.Context, conn *sql.Conn, stream string, rows []row, sessions map[string]*Session, lastSeq uint64, now time.Time) error {
-	if len(rows) > 0 {
-		err := conn.Raw(func(dc any) error {
-			app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
-			if err != nil {
-				return err
-			}
-			for _, r := range rows {
-				if err := app.AppendRow(eventValues(r)...); err != nil {
-					_ = app.Close()
-					return fmt.Errorf("append event %s: %w", r.ev.ID, err)
-				}
-			}
-			return app.Close()
-		})
-		if err != nil {
-			return err
-		}
+	if err := appendRows(conn, "events", len(rows), func(i int) []driver.Value { return eventValues(rows[i]) }); err != nil {
+		return fmt.Errorf("append events: %w", err)
 	}
-	for _, ss := range sessions {
-		if _, err := conn.ExecContext(ctx, s.q.UpsertSession, ss.ID, ss.SiteID, ss.VisitorID, ss.UserID, ss.Start, ss.End,
-			ss.EntryPage, ss.ExitPage, ss.Hostname, ss.Referrer, ss.Source, ss.Channel, ss.UTMSource, ss.UTMMedium,
-			ss.UTMCampaign, ss.UTMTerm, ss.UTMContent, ss.Browser, ss.OS, ss.Device, ss.Country, ss.Region, ss.City,
-			ss.Pageviews, ss.Events, ss.Interactions, ss.Bounce(), ss.DurationSeconds(), now); err != nil {
-			return fmt.Errorf("save visit %s: %w", ss.ID, err)
+	if len(sessions) > 0 {
+		visits := make([]*Session, 0, len(sessions))
+		for _, v := range sessions {
+			visits = append(visits, v)
+		}
+		if err := appendRows(conn, "visits_staging", len(visits), func(i int) []driver.Value { return visitValues(visits[i], now) }); err != nil {
+			return fmt.Errorf("stage visits: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, s.q.MergeVisits); err != nil {
+			return fmt.Errorf("merge visits: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, s.q.ClearStaging); err != nil {
+			return fmt.Errorf("clear staged visits: %w", err)
 		}
 	}
 	if _, err := conn.ExecContext(ctx, s.q.SetLastSeq, stream, lastSeq, now); err != nil {
 		return fmt.Errorf("save stream position: %w", err)
 	}
 	return nil
+}
+
+// appendRows bulk-appends n rows to table on conn, inside its transaction.
+func appendRows(conn *sql.Conn, table string, n int, values func(i int) []driver.Value) error {
+	if n == 0 {
+		return nil
+	}
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if err := app.AppendRow(values(i)...); err != nil {
+				_ = app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+}
+
+// visitValues lists a visit's columns in the table's order.
+func visitValues(v *Session, now time.Time) []driver.Value {
+	return []driver.Value{v.ID, v.SiteID, v.VisitorID, v.UserID, v.Start, v.End, v.EntryPage, v.ExitPage,
+		v.Hostname, v.Referrer, v.Source, v.Channel, v.UTMSource, v.UTMMedium, v.UTMCampaign, v.UTMTerm, v.UTMContent,
+		v.Browser, v.OS, v.Device, v.Country, v.Region, v.City, int32(v.Pageviews), int32(v.Events), int32(v.Interactions),
+		v.Bounce(), int32(v.DurationSeconds()), now}
 }
 
 // eventValues lists an event's columns in the table's order.

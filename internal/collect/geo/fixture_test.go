@@ -27,7 +27,7 @@ func writeDB(tb testing.TB, dbType string, ipVersion int, networks []network) st
 	tree, err := mmdbwriter.New(mmdbwriter.Options{
 		DatabaseType: dbType,
 		Description:  map[string]string{"en": "mops test database"},
-		Languages:    []string{"en", "de"},
+		Languages:    fixtureLanguages,
 		IPVersion:    ipVersion,
 		RecordSize:   28,
 		BuildEpoch:   fixtureBuildEpoch,
@@ -74,9 +74,18 @@ func openDB(tb testing.TB, path string) *DB {
 	return db
 }
 
-// localized builds a GeoIP2 "names" map.
+// fixtureLanguages are the languages of GeoLite2's "names" maps.
+var fixtureLanguages = []string{"de", "en", "es", "fr", "ja", "pt-BR", "ru", "zh-CN"}
+
+// localized builds a GeoIP2 "names" map with every GeoLite2 language, so
+// that decoding has to skip the ones mops does not keep, as it does on a
+// real file.
 func localized(en, de string) mmdbtype.Map {
-	return mmdbtype.Map{"en": mmdbtype.String(en), "de": mmdbtype.String(de)}
+	m := mmdbtype.Map{"en": mmdbtype.String(en), "de": mmdbtype.String(de)}
+	for _, lang := range fixtureLanguages[2:] {
+		m[mmdbtype.String(lang)] = mmdbtype.String(en + " (" + lang + ")")
+	}
+	return m
 }
 
 // geoCountry builds a GeoIP2 country object.

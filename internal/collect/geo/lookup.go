@@ -39,13 +39,15 @@ type cityRecord struct {
 	Country struct {
 		ISOCode string `maxminddb:"iso_code"`
 	} `maxminddb:"country"`
-	Subdivisions []struct {
-		ISOCode string `maxminddb:"iso_code"`
-		Names   names  `maxminddb:"names"`
-	} `maxminddb:"subdivisions"`
 	City struct {
 		Names names `maxminddb:"names"`
 	} `maxminddb:"city"`
+}
+
+// subdivision is the first element of a record's "subdivisions" array.
+type subdivision struct {
+	ISOCode string `maxminddb:"iso_code"`
+	Names   names  `maxminddb:"names"`
 }
 
 // Lookup returns the location of ip. It returns the zero Location for a nil
@@ -63,28 +65,32 @@ func (d *DB) Lookup(ip netip.Addr) Location {
 		return Location{}
 	}
 
-	var rec cityRecord
+	var (
+		rec   cityRecord
+		sub   subdivision
+		found bool
+	)
 	d.mu.RLock()
-	found := false
 	if d.reader != nil {
 		result := d.reader.Lookup(ip)
 		// A lookup error (IPv6 in an IPv4-only file) or a decode error (a
 		// corrupt record) means nothing is known of this address; there is
-		// no one to report it to on the ingestion path.
-		found = result.Found() && result.Decode(&rec) == nil
+		// no one to report it to on the ingestion path. The first
+		// subdivision is the largest (a state, not a county); decoding it
+		// by path skips the others instead of allocating a slice for them.
+		found = result.Found() &&
+			result.Decode(&rec) == nil &&
+			result.DecodePath(&sub, "subdivisions", 0) == nil
 	}
 	d.mu.RUnlock()
 	if !found {
 		return Location{}
 	}
-
-	loc := Location{Country: rec.Country.ISOCode, City: rec.City.Names.EN}
-	if len(rec.Subdivisions) > 0 {
-		// The first subdivision is the largest (a state, not a county).
-		sub := rec.Subdivisions[0]
-		loc.Region = regionCode(loc.Country, sub.ISOCode, sub.Names.EN)
+	return Location{
+		Country: rec.Country.ISOCode,
+		Region:  regionCode(rec.Country.ISOCode, sub.ISOCode, sub.Names.EN),
+		City:    rec.City.Names.EN,
 	}
-	return loc
 }
 
 // regionCode builds the ISO 3166-2 code from the country code and the

@@ -17,6 +17,12 @@ func TestLookup(t *testing.T) {
 		// A network whose record knows only the country, as GeoLite2-City
 		// has for many addresses.
 		{"5.6.7.0/24", countryOnlyRecord("FR", "France")},
+		// An empty subdivisions array and a city without an English name.
+		{"5.6.8.0/24", mmdbtype.Map{
+			"country":      geoCountry("IT", "Italy", "Italien", 3175395),
+			"subdivisions": mmdbtype.Slice{},
+			"city":         mmdbtype.Map{"names": mmdbtype.Map{"it": mmdbtype.String("Roma")}},
+		}},
 	})
 	countryPath := writeDB(t, "GeoLite2-Country", 4, []network{
 		{"81.2.69.0/24", countryOnlyRecord("FR", "France")},
@@ -38,6 +44,7 @@ func TestLookup(t *testing.T) {
 		{"city ipv4-mapped ipv6", city, "::ffff:81.2.69.142", Location{Country: "DE", Region: "DE-BE", City: "Berlin"}},
 		{"city ipv6 with zone", city, "2a02:8100::1%eth0", Location{Country: "DE", Region: "DE-HH", City: "Hamburg"}},
 		{"city db country-only record", city, "5.6.7.8", Location{Country: "FR"}},
+		{"city db empty subdivisions, no english city", city, "5.6.8.9", Location{Country: "IT"}},
 		{"country db", country, "81.2.69.1", Location{Country: "FR"}},
 		{"country db ipv4-only, ipv6 address", country, "2a02:8100::1", Location{}},
 		{"dbip region falls back to name", dbip, "81.2.69.200", Location{Country: "AT", Region: "Vienna", City: "Vienna"}},

@@ -76,6 +76,10 @@ CREATE TABLE visits (
     updated_at   TIMESTAMP NOT NULL  -- last time the loader changed it (wall clock)
 );
 
+-- The loader appends a batch's changed visits here, then merges them into
+-- visits with one statement, inside the batch's transaction.
+CREATE TABLE visits_staging AS SELECT * FROM visits WITH NO DATA;
+
 -- Where the loader is in each stream.
 CREATE TABLE loader_state (
     stream     TEXT PRIMARY KEY,
