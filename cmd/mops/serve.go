@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -69,6 +71,9 @@ func serve(ctx context.Context, e *env, cfg app.Config) error {
 			logger.Info("demo company created", "workspace", t.WorkspaceID, "sites", len(t.Sites))
 		}
 		fmt.Fprintf(e.stdout, "demo login: %s / %s\n", t.Email, t.Password)
+		done := make(chan struct{})
+		go func() { loadDemoTraffic(ctx, a, t, logger); close(done) }()
+		defer func() { <-done }() // before the App closes (deferred earlier)
 	}
 	return a.Serve(ctx, func(addr string) {
 		host, port, _ := net.SplitHostPort(addr)
@@ -77,4 +82,24 @@ func serve(ctx context.Context, e *env, cfg app.Config) error {
 		}
 		logger.Info(fmt.Sprintf("listening on http://%s", net.JoinHostPort(host, port)))
 	})
+}
+
+// loadDemoTraffic fills the demo company's sites with 90 days of traffic in
+// the background (once), logging progress, while the server already serves.
+func loadDemoTraffic(ctx context.Context, a *app.App, t *sim.Truth, logger *slog.Logger) {
+	lastPct := -1
+	start := time.Now()
+	truth, err := sim.LoadDemoTraffic(ctx, sim.Deps{Auth: a.Auth, Sites: a.Sites, DataDir: a.Config.Data}, t, a.Handler(),
+		func(sent, total int) {
+			if pct := sent * 100 / max(total, 1); pct/10 != lastPct/10 {
+				lastPct = pct
+				logger.Info("loading demo traffic", "percent", pct, "events", sent, "of", total)
+			}
+		})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		logger.Error("demo traffic", "error", err)
+	case truth != nil:
+		logger.Info("demo traffic loaded", "visits", truth.Visits, "events", truth.Events, "seconds", int(time.Since(start).Seconds()))
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/mopshq/mops/internal/platform/datadir"
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/platform/eventlog"
+	"github.com/mopshq/mops/internal/platform/httpx"
 	"github.com/mopshq/mops/internal/sites"
 	"github.com/mopshq/mops/internal/warehouse"
 )
@@ -100,8 +101,9 @@ type App struct {
 	Collect *collect.Service
 	Geo     *geo.DB
 
-	handler http.Handler
-	loader  loaderRun
+	handler      http.Handler
+	loader       loaderRun
+	loginBackoff *httpx.Backoff
 }
 
 // Open opens everything a server needs. Close releases it in reverse order.

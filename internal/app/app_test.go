@@ -27,10 +27,19 @@ type testApp struct {
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
+	return newTestAppWith(t, nil)
+}
+
+// newTestAppWith is newTestApp with a configuration change.
+func newTestAppWith(t *testing.T, change func(*Config)) *testApp {
+	t.Helper()
 	cfg := Defaults()
 	cfg.Data = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.Version = "test"
+	if change != nil {
+		change(&cfg)
+	}
 	a, err := Open(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -364,6 +373,9 @@ func TestLoginFlowAndFailures(t *testing.T) {
 
 func TestLoginRateLimited(t *testing.T) {
 	ta := newTestApp(t)
+	// A stopped clock: lock-outs do not run out while the test runs.
+	frozen := time.Now()
+	ta.loginBackoff.Now = func() time.Time { return frozen }
 	if _, err := ta.Auth.Setup(context.Background(), "olive@example.com", "", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}

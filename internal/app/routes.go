@@ -90,6 +90,7 @@ func (a *App) routes() (http.Handler, error) {
 	}
 
 	mux := http.NewServeMux()
+	a.loginBackoff = httpx.NewBackoff(time.Second, 15*time.Minute, 10000)
 	accounts.New(accounts.Options{
 		Auth:          a.Auth,
 		UI:            renderer,
@@ -98,7 +99,7 @@ func (a *App) routes() (http.Handler, error) {
 		BaseURL:       a.Config.BaseURL,
 		ClientIP:      a.clientIP,
 		LoginLimiter:  httpx.NewLimiter(1, 10, 10000),
-		LoginBackoff:  httpx.NewBackoff(time.Second, 15*time.Minute, 10000),
+		LoginBackoff:  a.loginBackoff,
 	}).Register(mux)
 	sites.NewHandler(a.Sites, a.Auth, renderer, a.Logger, a.Config.BaseURL).Register(mux)
 	var ipLimit *httpx.Limiter
