@@ -23,7 +23,7 @@ import (
 
 // Loader options.
 const (
-	defaultBatch  = 5000
+	defaultBatch  = 20000
 	batchWindow   = 50 * time.Millisecond // how long a batch waits to fill after its first event
 	idleVisitKeep = VisitTimeout + 5*time.Minute
 )
