@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mopshq/mops/internal/collect/tracker"
+	"github.com/mopshq/mops/internal/platform/eventlog"
 	"github.com/mopshq/mops/internal/platform/httpx"
 	"github.com/mopshq/mops/internal/warehouse/event"
 )
@@ -160,8 +161,14 @@ func (h *Handler) postPageEvent(w http.ResponseWriter, r *http.Request) {
 // fail maps collection errors to the contract's JSON errors.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ie *InputError
-	if errors.As(err, &ie) {
+	switch {
+	case errors.As(err, &ie):
 		err = httpx.Errorf(http.StatusBadRequest, "%s", ie.Message)
+	case errors.Is(err, eventlog.ErrBusy):
+		// Too much in flight at once: nothing of this request was
+		// acknowledged, and clients (Segment's SDKs too) retry a 503.
+		w.Header().Set("Retry-After", "1")
+		err = httpx.Errorf(http.StatusServiceUnavailable, "busy: too many events in flight, retry shortly")
 	}
 	httpx.WriteError(w, r, h.logger, err)
 }

@@ -127,7 +127,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, err
 	}
 
-	js, err := jetstream.New(l.nc)
+	// Batched publishes from many requests share one connection; allow
+	// plenty in flight so they wait for acks rather than stall.
+	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncMaxPending(maxPendingAsync))
 	if err != nil {
 		l.abort()
 		return nil, fmt.Errorf("eventlog: jetstream context: %w", err)
@@ -378,6 +380,17 @@ func (l *Log) Publish(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, er
 	return ack, nil
 }
 
+// Limits of batched publishing: how many messages may await their ack on
+// the shared connection, and how long a publisher waits for room.
+const (
+	maxPendingAsync = 16384
+	stallWait       = 10 * time.Second
+)
+
+// ErrBusy means the log has too many messages waiting for acknowledgement;
+// callers should ask clients to retry shortly.
+var ErrBusy = errors.New("eventlog: too many messages in flight")
+
 // PublishBatch publishes msgs without waiting between them and returns
 // once the log acknowledged every one (acks in msgs' order), bounded by
 // ctx. It goes through the same gate as Publish. When it returns an error,
@@ -389,8 +402,15 @@ func (l *Log) PublishBatch(ctx context.Context, msgs []*nats.Msg) ([]*jetstream.
 	}
 	defer l.gate.leave()
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
+	stall := stallWait
+	if d, ok := ctx.Deadline(); ok {
+		stall = max(time.Until(d), time.Millisecond)
+	}
 	for _, m := range msgs {
-		f, err := l.js.PublishMsgAsync(m)
+		f, err := l.js.PublishMsgAsync(m, jetstream.WithStallWait(stall))
+		if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+			return nil, fmt.Errorf("eventlog: publish batch: %w", ErrBusy)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: publish batch %s: %w", m.Subject, err)
 		}
