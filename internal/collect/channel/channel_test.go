@@ -31,7 +31,7 @@ func TestClassify(t *testing.T) {
 		{"self referral uppercase and port", Input{Referrer: "HTTPS://WWW.EXAMPLE.COM:8443/a", SiteHost: "Example.COM"}, Result{Channel: ChannelDirect}},
 		{"self referral site host from page URL", Input{PageURL: "https://shop.example.org/x", Referrer: "https://shop.example.org/y"}, Result{Channel: ChannelDirect}},
 		{"self referral site host given as URL", Input{Referrer: "https://example.com/", SiteHost: "https://example.com/"}, Result{Channel: ChannelDirect}},
-		{"GA4 placeholders are nothing", Input{PageURL: "/?utm_source=(direct)&utm_medium=(none)"},
+		{"GA4 not-set markers are nothing", Input{PageURL: "/?utm_source=(direct)&utm_medium=(none)"},
 			Result{Channel: ChannelDirect, UTMSource: "(direct)", UTMMedium: "(none)"}},
 		{"parent domain of site is not self", Input{Referrer: "https://example.com/", SiteHost: "blog.example.com"},
 			Result{Source: "example.com", Referrer: "example.com", Channel: ChannelReferral}},

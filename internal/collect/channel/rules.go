@@ -27,7 +27,7 @@ func describe(p params, ref string) visit {
 	var v visit
 	refSite, refKnown := lookupHost(ref)
 	src := p.source
-	if isPlaceholder(src) {
+	if isNotSet(src) {
 		src = ""
 	}
 	switch {
@@ -46,7 +46,7 @@ func describe(p params, ref string) visit {
 	}
 
 	medium := p.medium
-	if isPlaceholder(medium) {
+	if isNotSet(medium) {
 		medium = ""
 	}
 	switch {
@@ -62,9 +62,9 @@ func describe(p params, ref string) visit {
 	return v
 }
 
-// isPlaceholder reports whether a UTM value is one of GA4's own
-// placeholders, which mean "nothing".
-func isPlaceholder(s string) bool {
+// isNotSet reports whether a UTM value is one of GA4's own markers for
+// a missing value ("(direct)", "(none)", "(not set)"), which mean nothing.
+func isNotSet(s string) bool {
 	switch strings.ToLower(s) {
 	case "(none)", "(not set)", "(direct)":
 		return true

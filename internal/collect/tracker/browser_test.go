@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	chrome "github.com/mopshq/mops/internal/platform/browser"
 )
 
 // The browser tests load the served tracker in headless Chromium on a
@@ -229,19 +230,6 @@ func (s *site) waitFor(from int, what string, match func(event) bool) event {
 	}
 }
 
-// chromiumPath finds the browser, or returns "".
-func chromiumPath() string {
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // shared is the one Chromium of the package's browser tests, started by
 // the first test that needs it and stopped by TestMain. Each test gets its
 // own browser context (no shared cookies or storage) and tab in it: one
@@ -265,7 +253,7 @@ func TestMain(m *testing.M) {
 // startShared starts the shared browser, with the flags of the end-to-end
 // tests (internal/e2e) plus the host mapping.
 func startShared() {
-	execPath := chromiumPath()
+	execPath := chrome.ExecPath()
 	if execPath == "" {
 		shared.skip = true
 		return
@@ -277,26 +265,11 @@ func startShared() {
 		shared.err = err
 		return
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(execPath),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// shop.test is the test site; no other name resolves, so no
-		// test reaches the network.
+	// shop.test is the test site; no other name resolves, so no test
+	// reaches the network.
+	opts := chrome.AllocatorOptions(execPath, profile,
 		chromedp.Flag("host-resolver-rules", "MAP shop.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.Flag("no-proxy-server", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	}
+		chromedp.Flag("no-proxy-server", true))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	shared.ctx = ctx
@@ -338,7 +311,7 @@ func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	shared.once.Do(startShared)
 	switch {
-	case shared.skip && os.Getenv("CI") == "true":
+	case shared.skip && chrome.Required():
 		t.Fatal("no Chromium found (install the Debian package chromium); CI=true, so this is a failure")
 	case shared.skip:
 		t.Skip("no Chromium found (install the Debian package chromium)")
