@@ -22,6 +22,10 @@ const demoSeed = 20260301
 // event log drops the duplicates). The ingest key it uses is revoked when
 // it is done.
 func LoadDemoTraffic(ctx context.Context, d Deps, t *Truth, h http.Handler, progress func(sent, total int)) (*TrafficTruth, error) {
+	return loadDemoTraffic(ctx, d, t, h, progress, 1)
+}
+
+func loadDemoTraffic(ctx context.Context, d Deps, t *Truth, h http.Handler, progress func(sent, total int), scale float64) (*TrafficTruth, error) {
 	marker := filepath.Join(d.DataDir, "demo-traffic")
 	end := time.Now().UTC().Truncate(time.Millisecond)
 	if b, err := os.ReadFile(marker); err == nil {
@@ -50,7 +54,7 @@ func LoadDemoTraffic(ctx context.Context, d Deps, t *Truth, h http.Handler, prog
 		writeKeys[s.Domain] = s.WriteKey
 		specs = append(specs, SiteSpec{Domain: s.Domain, Timezone: s.Timezone, Currency: s.Currency})
 	}
-	truth, err := LoadTraffic(ctx, h, TrafficConfig{Days: 90, End: end, Seed: demoSeed, Scale: 1, Sites: specs}, writeKeys, secret, progress)
+	truth, err := LoadTraffic(ctx, h, TrafficConfig{Days: 90, End: end, Seed: demoSeed, Scale: scale, Sites: specs}, writeKeys, secret, progress)
 	if err != nil {
 		return nil, fmt.Errorf("demo traffic: %w", err)
 	}

@@ -1,0 +1,4 @@
+package sim
+
+// LoadDemoTrafficScaled lets tests load the demo traffic at a small scale.
+var LoadDemoTrafficScaled = loadDemoTraffic
