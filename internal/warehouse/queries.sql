@@ -24,7 +24,7 @@ DELETE FROM visits_staging;
 -- name: open-sessions
 SELECT visit_id, site_id, visitor_id, user_id, started_at, ended_at, entry_page, exit_page,
     hostname, referrer, source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-    browser, os, device, country, region, city, pageviews, events, interactions
+    browser, os, device, country, region, city, pageviews, events, interactions, updated_at
 FROM visits WHERE updated_at >= ?;
 
 -- name: clear-events

@@ -203,11 +203,10 @@ func (s *store) openSessions(ctx context.Context, since time.Time) ([]*Session, 
 		if err := rows.Scan(&x.ID, &x.SiteID, &x.VisitorID, &x.UserID, &x.Start, &x.End, &x.EntryPage, &x.ExitPage,
 			&x.Hostname, &x.Referrer, &x.Source, &x.Channel, &x.UTMSource, &x.UTMMedium, &x.UTMCampaign, &x.UTMTerm,
 			&x.UTMContent, &x.Browser, &x.OS, &x.Device, &x.Country, &x.Region, &x.City, &x.Pageviews, &x.Events,
-			&x.Interactions); err != nil {
+			&x.Interactions, &x.touched); err != nil {
 			return nil, err
 		}
-		x.Start, x.End = x.Start.UTC(), x.End.UTC()
-		x.touched = since
+		x.Start, x.End, x.touched = x.Start.UTC(), x.End.UTC(), x.touched.UTC()
 		out = append(out, &x)
 	}
 	return out, rows.Err()
