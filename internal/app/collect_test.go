@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/eventlog"
 )
 
@@ -202,5 +203,45 @@ func TestCollectionRateLimit(t *testing.T) {
 	var n int
 	if err := ta.DB.QueryRow("SELECT count(*) FROM events").Scan(&n); err != nil || n != counts[202] {
 		t.Fatalf("events stored = %d, accepted = %d: every accepted event must be stored", n, counts[202])
+	}
+}
+
+func TestCookieVisitorIDOnlyWhenEnabled(t *testing.T) {
+	ta := newTestApp(t)
+	owner := ta.user(t, "owner@example.com")
+	ws := ta.workspace(t, "Acme", owner)
+	on := ta.site(t, ws, "on.example")
+	ta.site(t, ws, "off.example")
+	if _, err := ta.Sites.Update(context.Background(), auth.CLIActor(), ws.ID, on.ID, "UTC", "EUR", true); err != nil {
+		t.Fatal(err)
+	}
+	const cid = "0123456789abcdef0123456789abcdef"
+	for _, body := range []string{
+		`{"n":"pageview","u":"https://on.example/","d":"on.example","c":"` + cid + `"}`,
+		`{"n":"pageview","u":"https://on.example/x","d":"on.example","c":"not-a-valid-id"}`,
+		`{"n":"pageview","u":"https://off.example/","d":"off.example","c":"` + cid + `"}`,
+	} {
+		// The site cache holds a site for up to 30 s; the update above came
+		// before any lookup, so the setting is seen.
+		if status, _, resp := ta.postEvent(t, body, "text/plain", chromeUA); status != 202 {
+			t.Fatalf("%s: %d %s", body, status, resp)
+		}
+	}
+	ta.waitLoaded(t)
+	rows, err := ta.DB.Query(`SELECT hostname || pathname, visitor_id FROM events ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var page, vid string
+		if err := rows.Scan(&page, &vid); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, page+" "+vid)
+	}
+	if len(got) != 3 || got[0] != "on.example/ c_"+cid || strings.HasPrefix(strings.Fields(got[1])[1], "c_") || strings.HasPrefix(strings.Fields(got[2])[1], "c_") {
+		t.Fatalf("visitor ids = %q; want the cookie id only for the enabled site and a valid id", got)
 	}
 }

@@ -50,6 +50,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/event", limited(h.postPageEvent))
 	mux.HandleFunc("OPTIONS /api/event", preflight)
 	mux.Handle("GET /js/script.js", tracker.Handler())
+	mux.Handle("GET /js/script.cookie.js", tracker.CookieHandler())
 	h.registerSegment(mux, limited)
 }
 
@@ -86,6 +87,7 @@ type pageEventRequest struct {
 	E           int64           `json:"e"`
 	SD          int             `json:"sd"`
 	H           json.RawMessage `json:"h"`
+	C           string          `json:"c"`
 }
 
 func firstOf(vals ...string) string {
@@ -120,7 +122,7 @@ func (h *Handler) postPageEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := PageEvent{Name: firstOf(req.Name, req.N), URL: firstOf(req.URL, req.U), Domain: firstOf(req.Domain, req.D),
-		Interactive: true, EngagedMS: req.E, ScrollDepth: req.SD, Origin: event.OriginAPI}
+		Interactive: true, EngagedMS: req.E, ScrollDepth: req.SD, Origin: event.OriginAPI, CookieID: req.C}
 	if req.Referrer != nil {
 		in.Referrer = *req.Referrer
 	} else if req.R != nil {

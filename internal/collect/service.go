@@ -143,6 +143,9 @@ type PageEvent struct {
 	ScrollDepth int
 	HashMode    bool
 	Origin      event.Origin
+	// CookieID is the tracker's first-party cookie id; it is used only for
+	// sites that enabled it.
+	CookieID string
 }
 
 // AcceptPageEvent validates and enriches a page event and publishes it to
@@ -213,6 +216,9 @@ func (s *Service) AcceptPageEvent(ctx context.Context, in PageEvent, c Client) (
 			e.EngagedMS, e.ScrollDepth = max(in.EngagedMS, 0), min(max(in.ScrollDepth, 0), 100)
 		default:
 			e.Kind = event.KindCustom
+		}
+		if site.CookieID && validCookieID(in.CookieID) {
+			e.VisitorID = "c_" + in.CookieID
 		}
 		enrichSource(&e, in.URL, in.Referrer, site.Domain)
 		evs = append(evs, &e)
@@ -373,4 +379,17 @@ func (c *siteCache) lookup(ctx context.Context, key string, load func() (*sites.
 		return nil, ErrUnknownSite
 	}
 	return site, nil
+}
+
+// validCookieID accepts the tracker's cookie ids: 32 lowercase hex digits.
+func validCookieID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

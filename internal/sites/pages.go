@@ -101,11 +101,22 @@ func (h *Handler) sitePage(w http.ResponseWriter, r *http.Request) (*ui.Page, er
 		}
 		server = scheme + "://" + r.Host
 	}
-	p.Data = &siteView{Site: s, ServerURL: server, Timezones: commonTimezones(),
-		Snippet: `<script defer data-domain="` + s.Domain + `" src="` + server + `/js/script.js"></script>`}
+	p.Data = &siteView{Site: s, ServerURL: server, Timezones: commonTimezones(), Snippet: Snippet(s, server)}
 	p.Form.Set("timezone", s.Timezone)
 	p.Form.Set("currency", s.Currency)
+	if s.CookieID {
+		p.Form.Set("cookie_id", "on")
+	}
 	return p, nil
+}
+
+// Snippet is the tracking code for the site's pages; server is mops's
+// public URL.
+func Snippet(s *Site, server string) string {
+	if s.CookieID {
+		return `<script defer data-domain="` + s.Domain + `" src="` + server + `/js/script.cookie.js"></script>`
+	}
+	return `<script defer data-domain="` + s.Domain + `" src="` + server + `/js/script.js"></script>`
 }
 
 func (h *Handler) showSitePage(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +135,7 @@ func (h *Handler) saveSiteSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	a := auth.AccessFrom(r.Context())
 	_, updErr := h.svc.Update(r.Context(), a.Actor(auth.UserFrom(r.Context())), a.Workspace.ID, r.PathValue("site"),
-		r.PostForm.Get("timezone"), r.PostForm.Get("currency"))
+		r.PostForm.Get("timezone"), r.PostForm.Get("currency"), r.PostForm.Get("cookie_id") == "on")
 	if updErr != nil {
 		p, err := h.sitePage(w, r)
 		if err == nil {

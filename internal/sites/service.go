@@ -42,6 +42,9 @@ type Site struct {
 	Currency    string    `json:"currency"`
 	WriteKey    string    `json:"write_key"`
 	CreatedAt   time.Time `json:"created_at"`
+	// CookieID makes the tracker keep a first-party cookie id, which then
+	// identifies returning visitors instead of the daily hash.
+	CookieID bool `json:"cookie_id"`
 }
 
 // Auditor records changes in the audit log.
@@ -194,9 +197,9 @@ func (s *Service) List(ctx context.Context, workspaceID string) ([]Site, error) 
 	return ss, nil
 }
 
-// Update changes a site's time zone and currency (the domain is fixed: it
-// is how collected events find the site).
-func (s *Service) Update(ctx context.Context, actor auth.Actor, workspaceID, siteID string, timezone, currency string) (*Site, error) {
+// Update changes a site's time zone, currency and cookie setting (the
+// domain is fixed: it is how collected events find the site).
+func (s *Service) Update(ctx context.Context, actor auth.Actor, workspaceID, siteID string, timezone, currency string, cookieID bool) (*Site, error) {
 	var after Site
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		before, err := s.st.site(ctx, tx, workspaceID, siteID)
@@ -207,11 +210,11 @@ func (s *Service) Update(ctx context.Context, actor auth.Actor, workspaceID, sit
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.st.q.UpdateSite, set.Timezone, set.Currency, workspaceID, siteID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.st.q.UpdateSite, set.Timezone, set.Currency, cookieID, workspaceID, siteID); err != nil {
 			return err
 		}
 		after = *before
-		after.Timezone, after.Currency = set.Timezone, set.Currency
+		after.Timezone, after.Currency, after.CookieID = set.Timezone, set.Currency, cookieID
 		return s.audit.Record(ctx, tx, workspaceID, actor, "site.update", "site", siteID, before, after)
 	})
 	if err != nil {

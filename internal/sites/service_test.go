@@ -93,7 +93,7 @@ func TestCreateValidatesAndIsolates(t *testing.T) {
 	if _, err := s.Get(ctx, wsB.ID, site.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get through another workspace: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Update(ctx, auth.CLIActor(), wsB.ID, site.ID, "UTC", "EUR"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Update(ctx, auth.CLIActor(), wsB.ID, site.ID, "UTC", "EUR", false); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Update through another workspace: %v, want ErrNotFound", err)
 	}
 	if list, _ := s.List(ctx, wsB.ID); len(list) != 0 {
@@ -115,9 +115,12 @@ func TestUpdateAndRotateAreAudited(t *testing.T) {
 	s, a := newService(t)
 	ws, _ := a.CreateWorkspace(ctx, auth.CLIActor(), "A", nil)
 	site, _ := s.Create(ctx, auth.CLIActor(), ws.ID, Settings{Domain: "a.example"})
-	upd, err := s.Update(ctx, auth.CLIActor(), ws.ID, site.ID, "America/New_York", "USD")
-	if err != nil || upd.Timezone != "America/New_York" || upd.Currency != "USD" {
+	upd, err := s.Update(ctx, auth.CLIActor(), ws.ID, site.ID, "America/New_York", "USD", true)
+	if err != nil || upd.Timezone != "America/New_York" || upd.Currency != "USD" || !upd.CookieID {
 		t.Fatalf("Update = %+v, %v", upd, err)
+	}
+	if got, err := s.Get(ctx, ws.ID, site.ID); err != nil || !got.CookieID || got.Currency != "USD" {
+		t.Fatalf("site read back after Update = %+v, %v", got, err)
 	}
 	rot, err := s.RotateWriteKey(ctx, auth.CLIActor(), ws.ID, site.ID)
 	if err != nil || rot.WriteKey == site.WriteKey {

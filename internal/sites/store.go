@@ -38,7 +38,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanSite(r scanner) (*Site, error) {
 	var s Site
-	if err := r.Scan(&s.ID, &s.WorkspaceID, &s.Domain, &s.Timezone, &s.Currency, &s.WriteKey, &s.CreatedAt); err != nil {
+	if err := r.Scan(&s.ID, &s.WorkspaceID, &s.Domain, &s.Timezone, &s.Currency, &s.WriteKey, &s.CreatedAt, &s.CookieID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}

@@ -51,6 +51,7 @@ type event struct {
 	Engaged     *float64          `json:"e"`
 	ScrollDepth *float64          `json:"sd"`
 	Hash        *int              `json:"h"`
+	Cookie      *string           `json:"c"`
 
 	raw         string
 	contentType string
@@ -81,6 +82,8 @@ type siteOptions struct {
 	attrs string
 	// noDomain leaves data-domain empty.
 	noDomain bool
+	// script is the tracker's path; default /js/script.js.
+	script string
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
@@ -99,7 +102,7 @@ window.__fetch = window.fetch;
 window.mops = window.mops || function () { (window.mops.q = window.mops.q || []).push(arguments) };
 mops('Queued', {props: {early: 'yes', count: 3, none: null}});
 </script>
-<script defer src="/js/script.js" data-domain="{{.Domain}}" data-api="/api/event" {{.Attrs}}></script>
+<script defer src="{{.Script}}" data-domain="{{.Domain}}" data-api="/api/event" {{.Attrs}}></script>
 </head>
 <body>
 <h1>Shop</h1>
@@ -117,6 +120,7 @@ func newSite(t *testing.T, opts siteOptions) *site {
 	s := &site{t: t}
 	mux := http.NewServeMux()
 	mux.Handle("/js/script.js", Handler())
+	mux.Handle("/js/script.cookie.js", CookieHandler())
 	mux.HandleFunc("/api/event", s.collect)
 	// Links the tests click: answered with 204, so the page stays.
 	mux.HandleFunc("/files/", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -132,7 +136,11 @@ func newSite(t *testing.T, opts siteOptions) *site {
 		if opts.noDomain {
 			domain = ""
 		}
-		if err := pageTemplate.Execute(w, map[string]any{"Attrs": template.HTMLAttr(opts.attrs), "Domain": domain}); err != nil {
+		script := opts.script
+		if script == "" {
+			script = "/js/script.js"
+		}
+		if err := pageTemplate.Execute(w, map[string]any{"Attrs": template.HTMLAttr(opts.attrs), "Domain": domain, "Script": script}); err != nil {
 			t.Errorf("render page: %v", err)
 		}
 	})
@@ -531,7 +539,7 @@ func TestBrowserPageviews(t *testing.T) {
 
 	pv := s.waitFor(0, "pageview of /", func(e event) bool { return e.Name == "pageview" })
 	checkEvent(t, pv, event{URL: home, Referrer: ptr("https://ref.test/article"), Interactive: ptr(true)})
-	if pv.Props != nil || pv.Revenue != nil || pv.Engaged != nil || pv.ScrollDepth != nil || pv.Hash != nil {
+	if pv.Props != nil || pv.Revenue != nil || pv.Engaged != nil || pv.ScrollDepth != nil || pv.Hash != nil || pv.Cookie != nil {
 		t.Errorf("%s: a pageview has only n, u, d, r and i", pv)
 	}
 
@@ -779,4 +787,26 @@ func TestBrowserLocalhostIncluded(t *testing.T) {
 	b.open(home, "")
 	pv := s.waitFor(0, "pageview", func(e event) bool { return e.Name == "pageview" })
 	checkEvent(t, pv, event{URL: home, Interactive: ptr(true)})
+}
+
+// TestBrowserCookieID checks the cookie version of the tracker: it keeps
+// one random id in a first-party cookie and sends it with every event.
+func TestBrowserCookieID(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{attrs: "data-allow-automation", script: "/js/script.cookie.js"})
+	b := newBrowser(t)
+	b.open(s.url("shop.test", "/"), "")
+	first := s.waitFor(0, "pageview with a cookie id", func(e event) bool { return e.Name == "pageview" })
+	if first.Cookie == nil || len(*first.Cookie) != 32 || strings.Trim(*first.Cookie, "0123456789abcdef") != "" {
+		t.Fatalf("%s: c is not a 32-digit hex id", first)
+	}
+	if got := eval[string](b, `document.cookie`); !strings.Contains(got, "mops_id="+*first.Cookie) {
+		t.Fatalf("document.cookie = %q, want mops_id=%s", got, *first.Cookie)
+	}
+	n := len(s.received())
+	b.open(s.url("shop.test", "/again"), "")
+	again := s.waitFor(n, "pageview of /again", func(e event) bool { return e.Name == "pageview" && strings.HasSuffix(e.URL, "/again") })
+	if again.Cookie == nil || *again.Cookie != *first.Cookie {
+		t.Fatalf("%s: the second page sent another id than %s", again, *first.Cookie)
+	}
 }

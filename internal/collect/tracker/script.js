@@ -49,6 +49,8 @@
  *   sd  engagement only: deepest scroll so far on the page, 0-100 (%)
  *   h   1 with data-hash (the server keeps the hash in the page path, as
  *       Plausible's does); absent otherwise
+ *   c   the first-party cookie id, only from /js/script.cookie.js (its
+ *       prelude, cookie.js, sets window.mops_cid); absent otherwise
  * An engagement event goes out when the page is hidden or left, or before
  * an SPA navigation, if e >= 1000 or sd grew since the last one.
  *
@@ -94,7 +96,7 @@ try{if(localStorage.mops_ignore=='true')return'opted out'}catch(_){}
 var send=(name,o,beacon)=>{
 o=o||{};
 var r=why(),p=o.props,cb=o.callback||(()=>0),k;
-var b={n:name,u:o.u||url(),d:dom,r:d.referrer||null,i:o.interactive!==false,$:o.revenue,e:o.e,sd:o.sd,h:hash?1:void 0};
+var b={n:name,u:o.u||url(),d:dom,r:d.referrer||null,i:o.interactive!==false,$:o.revenue,e:o.e,sd:o.sd,h:hash?1:void 0,c:w.mops_cid};
 if(r)return warned||console.warn('mops: ignored: '+r),warned=1,cb();
 if(p){
 b.p={};

@@ -23,6 +23,9 @@ import (
 //go:embed script.js
 var source string
 
+//go:embed cookie.js
+var cookieSource string
+
 // asset is the script as served: minified, gzipped, and an ETag for each
 // of the two representations.
 type asset struct {
@@ -30,7 +33,10 @@ type asset struct {
 	plainTag, gzipTag string
 }
 
-var script = build(source)
+var (
+	script       = build(source)
+	cookieScript = build(cookieSource + "\n" + source)
+)
 
 // build minifies and compresses src. Its ETags come from the content, so
 // a changed script gets new ones and an unchanged one keeps them across
@@ -67,42 +73,56 @@ func Size() (raw, minified, gzipped int) {
 // URL never changes, and revalidated with its ETag (If-None-Match gives 304).
 // A client that accepts gzip gets the copy compressed at start.
 func Handler() http.Handler {
-	return http.HandlerFunc(serve)
+	return serve(script)
 }
 
-func serve(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
-		h.Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		_, _ = w.Write([]byte(`{"error":"method not allowed: use GET"}` + "\n"))
-		return
-	}
-	body, tag := script.plain, script.plainTag
-	gz := acceptsGzip(r.Header.Values("Accept-Encoding"))
-	if gz {
-		body, tag = script.gz, script.gzipTag
-	}
-	h.Set("Access-Control-Allow-Origin", "*")
-	// Sites that set Cross-Origin-Embedder-Policy can still load it.
-	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	h.Set("Cache-Control", "public, max-age=3600")
-	h.Set("ETag", tag)
-	h.Set("Vary", "Accept-Encoding")
-	if etagMatch(r.Header.Values("If-None-Match"), tag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Type", "application/javascript; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if gz {
-		h.Set("Content-Encoding", "gzip")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
+// CookieHandler serves the tracker with the first-party cookie prelude
+// (cookie.js): mount it at /js/script.cookie.js. It is a little larger than
+// the plain tracker; sites use it only when they enabled cookie ids.
+func CookieHandler() http.Handler {
+	return serve(cookieScript)
+}
+
+// CookieSize is Size for the cookie version.
+func CookieSize() (minified, gzipped int) {
+	return len(cookieScript.plain), len(cookieScript.gz)
+}
+
+func serve(script asset) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			h.Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = w.Write([]byte(`{"error":"method not allowed: use GET"}` + "\n"))
+			return
+		}
+		body, tag := script.plain, script.plainTag
+		gz := acceptsGzip(r.Header.Values("Accept-Encoding"))
+		if gz {
+			body, tag = script.gz, script.gzipTag
+		}
+		h.Set("Access-Control-Allow-Origin", "*")
+		// Sites that set Cross-Origin-Embedder-Policy can still load it.
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("ETag", tag)
+		h.Set("Vary", "Accept-Encoding")
+		if etagMatch(r.Header.Values("If-None-Match"), tag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Content-Type", "application/javascript; charset=utf-8")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if gz {
+			h.Set("Content-Encoding", "gzip")
+		}
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(body)
+		}
 	}
 }
 

@@ -316,3 +316,24 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+func TestCookieVersion(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	CookieHandler().ServeHTTP(w, httptest.NewRequest("GET", "/js/script.cookie.js", nil))
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, "mops_id=") || !strings.Contains(body, "mops_cid") || !strings.HasSuffix(strings.TrimSpace(body), strings.TrimSpace(minify(source))) {
+		t.Fatalf("cookie version: %d, %d bytes; want the prelude followed by the tracker", w.Code, len(body))
+	}
+	if plain := httptestBody(Handler()); strings.Contains(plain, "mops_id") || strings.Contains(plain, "document.cookie") {
+		t.Fatal("the plain tracker touches cookies")
+	}
+	m, gz := CookieSize()
+	t.Logf("script.cookie.js: minified %d bytes, gzipped %d bytes", m, gz)
+}
+
+func httptestBody(h http.Handler) string {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	return w.Body.String()
+}
