@@ -84,7 +84,6 @@ func (h *Handler) postSegment(typ string) http.HandlerFunc {
 // scope (and writeKey in the body) may also send history.
 func (h *Handler) segmentSite(r *http.Request, bodyKey string) (*sites.Site, bool, error) {
 	writeKey := bodyKey
-	history := false
 	if user, _, ok := r.BasicAuth(); ok && user != "" {
 		writeKey = user
 	} else if secret := auth.BearerToken(r); secret != "" {
@@ -105,5 +104,5 @@ func (h *Handler) segmentSite(r *http.Request, bodyKey string) (*sites.Site, boo
 		return site, true, nil
 	}
 	site, err := h.svc.siteByWriteKey(r.Context(), writeKey)
-	return site, history, err
+	return site, false, err
 }
