@@ -243,31 +243,11 @@ func TestLoadTrafficMatchesWarehouse(t *testing.T) {
 		}
 		got := d.warehouseCounts(t, site.ID, berlin)
 		compareTruth(t, domain, got, want)
-		addTruth(total, got)
+		sim.AddTruth(total, got)
 	}
 	compareTruth(t, "all sites", total, truth)
 	if truth.Revenue != float64(truth.RevenueCents)/100 {
 		t.Errorf("Revenue %v and RevenueCents %d disagree", truth.Revenue, truth.RevenueCents)
-	}
-}
-
-func addTruth(t, o *sim.TrafficTruth) {
-	t.Visits += o.Visits
-	t.Pageviews += o.Pageviews
-	t.Events += o.Events
-	t.Bounces += o.Bounces
-	t.Orders += o.Orders
-	t.RevenueCents += o.RevenueCents
-	t.Visitors += o.Visitors
-	t.Signups += o.Signups
-	t.Identifies += o.Identifies
-	t.Messages += o.Messages
-	t.DurationSeconds += o.DurationSeconds
-	for _, m := range [][2]map[string]int{{t.VisitsByChannel, o.VisitsByChannel}, {t.VisitsByDay, o.VisitsByDay},
-		{t.VisitsByDevice, o.VisitsByDevice}, {t.VisitsByCountry, o.VisitsByCountry}} {
-		for k, v := range m[1] {
-			m[0][k] += v
-		}
 	}
 }
 
