@@ -88,20 +88,8 @@ func (s *store) write(ctx context.Context, conn *sql.Conn, stream string, rows [
 	if err := appendRows(conn, "events", len(rows), func(i int) []driver.Value { return eventValues(rows[i]) }); err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
-	if len(sessions) > 0 {
-		visits := make([]*Session, 0, len(sessions))
-		for _, v := range sessions {
-			visits = append(visits, v)
-		}
-		if err := appendRows(conn, "visits_staging", len(visits), func(i int) []driver.Value { return visitValues(visits[i], now) }); err != nil {
-			return fmt.Errorf("stage visits: %w", err)
-		}
-		if _, err := conn.ExecContext(ctx, s.q.MergeVisits); err != nil {
-			return fmt.Errorf("merge visits: %w", err)
-		}
-		if _, err := conn.ExecContext(ctx, s.q.ClearStaging); err != nil {
-			return fmt.Errorf("clear staged visits: %w", err)
-		}
+	if err := s.writeVisits(ctx, conn, sessions, now); err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, s.q.SetLastSeq, stream, lastSeq, now); err != nil {
 		return fmt.Errorf("save stream position: %w", err)
@@ -127,14 +115,6 @@ func appendRows(conn *sql.Conn, table string, n int, values func(i int) []driver
 		}
 		return app.Close()
 	})
-}
-
-// visitValues lists a visit's columns in the table's order.
-func visitValues(v *Session, now time.Time) []driver.Value {
-	return []driver.Value{v.ID, v.SiteID, v.VisitorID, v.UserID, v.Start, v.End, v.EntryPage, v.ExitPage,
-		v.Hostname, v.Referrer, v.Source, v.Channel, v.UTMSource, v.UTMMedium, v.UTMCampaign, v.UTMTerm, v.UTMContent,
-		v.Browser, v.OS, v.Device, v.Country, v.Region, v.City, int32(v.Pageviews), int32(v.Events), int32(v.Interactions),
-		v.Bounce(), int32(v.DurationSeconds()), now}
 }
 
 // eventValues lists an event's columns in the table's order.
