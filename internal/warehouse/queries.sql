@@ -35,3 +35,6 @@ DELETE FROM visits;
 
 -- name: reset-last-seq
 DELETE FROM loader_state WHERE stream = ?;
+
+-- name: recent-event-ids
+SELECT site_id, event_id, received_at FROM events WHERE received_at >= ?;
