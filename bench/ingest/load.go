@@ -280,7 +280,7 @@ func pageHeaders() []http.Header {
 }
 
 // batchBody builds a /v1/batch body of size track messages for batch number
-// seq. Message ids are unique within the run (the log de-duplicates on
+// seq. Message ids are unique within the run (the warehouse de-duplicates on
 // them); anonymous ids cycle over visitors.
 func batchBody(runID, writeKey string, size, visitors int) func(seq uint64, buf []byte) []byte {
 	return func(seq uint64, buf []byte) []byte {

@@ -125,7 +125,7 @@ var categories = []struct{ name, marker string }{
 	{"JetStream server (stream, file store)", "github.com/nats-io/nats-server/"},
 	{"NATS client (publish acks, consumer)", "github.com/nats-io/nats.go"},
 	{"Prometheus metrics", "github.com/prometheus/"},
-	{"collect: encode events + publish to the log", "internal/collect.(*Service).publishAll"},
+	{"collect: encode events + publish to the log", "internal/collect.(*publisher)"},
 	{"collect: encode events + publish to the log", "internal/platform/eventlog."},
 	{"collect: user-agent parsing", "internal/collect/useragent."},
 	{"collect: decode, validate, enrich", "internal/collect."},

@@ -6,7 +6,6 @@ package collect
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +17,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mopshq/mops/internal/collect/channel"
@@ -71,7 +69,7 @@ type queries struct {
 // Service validates, enriches and publishes events.
 type Service struct {
 	sites   *siteCache
-	log     *eventlog.Log
+	pub     *publisher
 	salts   *salts
 	ua      *useragent.Parser
 	geo     *geo.DB // nil without a --geoip file: locations stay unknown
@@ -102,7 +100,7 @@ func NewService(o Options) (*Service, error) {
 	}
 	s := &Service{
 		sites:  newSiteCache(o.Sites, 30*time.Second),
-		log:    o.Log,
+		pub:    newPublisher(o.Log),
 		salts:  &salts{db: o.DB, q: q},
 		ua:     useragent.NewParser(useragent.DefaultCacheSize),
 		geo:    o.Geo,
@@ -291,29 +289,16 @@ func truncate(s string, n int) string {
 
 // publishAll puts events on the log and waits until it holds them all.
 func (s *Service) publishAll(ctx context.Context, evs []*event.Event) error {
-	if len(evs) == 0 {
-		return nil
+	if err := s.pub.publish(ctx, evs); err != nil {
+		return err
 	}
-	msgs := make([]*nats.Msg, len(evs))
-	for i, e := range evs {
-		subject, err := eventlog.EventSubject(e.SiteID)
-		if err != nil {
-			return err
+	for i := 0; i < len(evs); {
+		n := 1 // events of one call usually share their origin: count runs
+		for i+n < len(evs) && evs[i+n].Origin == evs[i].Origin {
+			n++
 		}
-		b, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("encode event: %w", err)
-		}
-		m := nats.NewMsg(subject)
-		m.Data = b
-		m.Header.Set(nats.MsgIdHdr, e.SiteID+":"+e.ID)
-		msgs[i] = m
-	}
-	if _, err := s.log.PublishBatch(ctx, msgs); err != nil {
-		return fmt.Errorf("publish events: %w", err)
-	}
-	for _, e := range evs {
-		s.taken.WithLabelValues(string(e.Origin)).Inc()
+		s.taken.WithLabelValues(string(evs[i].Origin)).Add(float64(n))
+		i += n
 	}
 	return nil
 }

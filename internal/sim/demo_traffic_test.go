@@ -15,7 +15,7 @@ import (
 
 // TestDemoTrafficLoadsOnceAndResumes checks the demo's traffic load: it
 // runs once, revokes its ingest key, and a load cut short is resumed with
-// the same events, which the log de-duplicates.
+// the same events, which the warehouse de-duplicates.
 func TestDemoTrafficLoadsOnceAndResumes(t *testing.T) {
 	ctx := context.Background()
 	cfg := app.Defaults()
@@ -44,15 +44,32 @@ func TestDemoTrafficLoadsOnceAndResumes(t *testing.T) {
 	if err != nil || len(keys) != 1 || keys[0].RevokedAt == nil {
 		t.Fatalf("demo workspace keys = %+v, %v; want the one import key, revoked", keys, err)
 	}
-	stored := func() uint64 {
+	loadCtx, stopLoader := context.WithCancel(ctx)
+	loaded := make(chan struct{})
+	go func() { _ = a.Loader.Run(loadCtx); close(loaded) }()
+	defer func() { stopLoader(); <-loaded }()
+	// stored waits until the warehouse has loaded the whole log and counts
+	// its events.
+	stored := func() int {
+		t.Helper()
+		var last uint64
 		for _, s := range a.Log.Health(ctx).Streams {
-			return s.Messages
+			last = s.LastSeq
 		}
-		return 0
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := a.Loader.WaitFor(wctx, last); err != nil {
+			t.Fatalf("warehouse did not load the log: %v", err)
+		}
+		var n int
+		if err := a.Store.DB.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
 	before := stored()
-	if before != uint64(truth.Messages) {
-		t.Fatalf("log holds %d messages, the truth sent %d", before, truth.Messages)
+	if before != truth.Messages {
+		t.Fatalf("warehouse holds %d events, the truth sent %d", before, truth.Messages)
 	}
 
 	// A second start does nothing.
@@ -60,7 +77,7 @@ func TestDemoTrafficLoadsOnceAndResumes(t *testing.T) {
 		t.Fatalf("second load = %v, %v; want nothing done", again, err)
 	}
 	// A load that was cut short (no "done") is run again with the same end
-	// time: the same messages, de-duplicated by the log.
+	// time: the same messages, de-duplicated by the warehouse.
 	end := strings.Fields(string(b))[0]
 	if err := os.WriteFile(marker, []byte(end+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -70,7 +87,7 @@ func TestDemoTrafficLoadsOnceAndResumes(t *testing.T) {
 		t.Fatalf("resumed load = %+v, %v", resumed, err)
 	}
 	if after := stored(); after != before {
-		t.Fatalf("log holds %d messages after the resumed load, want still %d", after, before)
+		t.Fatalf("warehouse holds %d events after the resumed load, want still %d", after, before)
 	}
 	if _, err := time.Parse(time.RFC3339Nano, end); err != nil {
 		t.Fatalf("marker end time %q: %v", end, err)

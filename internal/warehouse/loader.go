@@ -7,7 +7,6 @@ package warehouse
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,8 +22,9 @@ import (
 
 // Loader options.
 const (
-	defaultBatch  = 20000
-	batchWindow   = 50 * time.Millisecond // how long a batch waits to fill after its first event
+	defaultBatch  = 20000                 // events per transaction (a batch ends after the message reaching it)
+	batchWindow   = 50 * time.Millisecond // how long a batch waits to fill after its first message
+	pullBytes     = 8 << 20               // how much of the log the consumer buffers ahead
 	idleVisitKeep = VisitTimeout + 5*time.Minute
 )
 
@@ -132,6 +132,10 @@ func (l *Loader) run(ctx context.Context) error {
 	for _, s := range open {
 		z.restore(s)
 	}
+	seen, err := l.st.recentIDs(ctx)
+	if err != nil {
+		return err
+	}
 	cons, err := l.js.OrderedConsumer(ctx, eventlog.StreamEvents, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   seq + 1,
@@ -139,19 +143,20 @@ func (l *Loader) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open stream at %d: %w", seq+1, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(l.batch))
+	it, err := cons.Messages(jetstream.PullMaxBytes(pullBytes))
 	if err != nil {
 		return fmt.Errorf("read stream: %w", err)
 	}
 	defer it.Stop()
-	l.logger.Info("loader started", "from_seq", seq+1, "open_visits", len(open))
+	l.logger.Info("loader started", "from_seq", seq+1, "open_visits", len(open), "recent_ids", seen.len())
+	dec := event.NewDecoder()
 	lastEvict := l.now()
 	for {
 		msgs, err := l.next(ctx, it)
 		if err != nil {
 			return err
 		}
-		if err := l.load(ctx, z, msgs); err != nil {
+		if err := l.load(ctx, z, seen, dec, msgs); err != nil {
 			return err
 		}
 		if now := l.now(); now.Sub(lastEvict) > time.Minute {
@@ -161,16 +166,17 @@ func (l *Loader) run(ctx context.Context) error {
 	}
 }
 
-// next waits for one message, then gathers more for a short window, up to
-// the batch size.
+// next waits for one message, then gathers more for a short window, until
+// the messages hold about a batch of events.
 func (l *Loader) next(ctx context.Context, it jetstream.MessagesContext) ([]jetstream.Msg, error) {
 	m, err := it.Next(jetstream.NextContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("read stream: %w", err)
 	}
 	msgs := []jetstream.Msg{m}
+	size := len(m.Data())
 	deadline := time.Now().Add(batchWindow)
-	for len(msgs) < l.batch {
+	for size < l.batch*bytesPerEvent {
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			break
@@ -183,14 +189,19 @@ func (l *Loader) next(ctx context.Context, it jetstream.MessagesContext) ([]jets
 			break // the window closed without another message
 		}
 		msgs = append(msgs, m)
+		size += len(m.Data())
 	}
 	return msgs, nil
 }
 
-func (l *Loader) load(ctx context.Context, z *sessionizer, msgs []jetstream.Msg) error {
+// bytesPerEvent is a typical encoded event's size, to size batches by the
+// messages' length before decoding them.
+const bytesPerEvent = 120
+
+func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec *event.Decoder, msgs []jetstream.Msg) error {
 	now := l.now()
-	rows := make([]row, 0, len(msgs))
-	touched := map[string]*Session{}
+	var evs []event.Event
+	seqs := make([]uint64, 0, len(msgs)) // the message sequence of each event, by index
 	var last uint64
 	for _, m := range msgs {
 		md, err := m.Metadata()
@@ -198,15 +209,28 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, msgs []jetstream.Msg)
 			return fmt.Errorf("message metadata: %w", err)
 		}
 		last = md.Sequence.Stream
-		var e event.Event
-		if err := json.Unmarshal(m.Data(), &e); err != nil {
+		n := len(evs)
+		evs, err = dec.Decode(m.Data(), evs)
+		if err != nil {
 			// Collection only publishes valid events; a message that does not
 			// decode is logged and passed over, never allowed to block the log.
-			l.logger.Error("skip undecodable event", "seq", last, "error", err)
+			l.logger.Error("skip undecodable message", "seq", last, "error", err)
+			evs = evs[:n]
 			continue
 		}
-		r := row{seq: last, ev: &e}
-		if s := z.add(&e, now); s != nil {
+		for range len(evs) - n {
+			seqs = append(seqs, last)
+		}
+	}
+	rows := make([]row, 0, len(evs))
+	touched := map[string]*Session{}
+	for i := range evs {
+		e := &evs[i]
+		if seen.seen(e.SiteID, e.ID, e.Received) {
+			continue
+		}
+		r := row{seq: seqs[i], ev: e}
+		if s := z.add(e, now); s != nil {
 			r.session = s.ID
 			touched[s.ID] = s
 		}
@@ -215,12 +239,21 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, msgs []jetstream.Msg)
 	if err := l.st.commit(ctx, eventlog.StreamEvents, rows, touched, last, now); err != nil {
 		return err
 	}
-	evs := make([]event.Event, len(rows))
-	for i, r := range rows {
-		evs[i] = *r.ev
+	var loaded []event.Event
+	if l.hasSubscribers() {
+		loaded = make([]event.Event, len(rows))
+		for i, r := range rows {
+			loaded[i] = *r.ev
+		}
 	}
-	l.setLastSeq(last, evs)
+	l.setLastSeq(last, loaded)
 	return nil
+}
+
+func (l *Loader) hasSubscribers() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.subs) > 0
 }
 
 func (l *Loader) setLastSeq(seq uint64, evs []event.Event) {

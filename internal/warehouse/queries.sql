@@ -37,4 +37,7 @@ DELETE FROM visits;
 DELETE FROM loader_state WHERE stream = ?;
 
 -- name: recent-event-ids
-SELECT site_id, event_id, received_at FROM events WHERE received_at >= ?;
+-- The ids of the events received in the hours the de-duplication window
+-- covers, counted back from the latest event received.
+SELECT site_id, event_id, received_at FROM events
+WHERE received_at >= (SELECT date_trunc('hour', max(received_at)) FROM events) - to_hours(CAST(? AS BIGINT));

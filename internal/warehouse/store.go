@@ -21,14 +21,15 @@ import (
 var queriesSQL string
 
 type queries struct {
-	GetLastSeq   string `query:"get-last-seq"`
-	SetLastSeq   string `query:"set-last-seq"`
-	MergeVisits  string `query:"merge-visits"`
-	ClearStaging string `query:"clear-staging"`
-	OpenSessions string `query:"open-sessions"`
-	ClearEvents  string `query:"clear-events"`
-	ClearVisits  string `query:"clear-visits"`
-	ResetLastSeq string `query:"reset-last-seq"`
+	GetLastSeq     string `query:"get-last-seq"`
+	SetLastSeq     string `query:"set-last-seq"`
+	MergeVisits    string `query:"merge-visits"`
+	ClearStaging   string `query:"clear-staging"`
+	OpenSessions   string `query:"open-sessions"`
+	ClearEvents    string `query:"clear-events"`
+	ClearVisits    string `query:"clear-visits"`
+	ResetLastSeq   string `query:"reset-last-seq"`
+	RecentEventIDs string `query:"recent-event-ids"`
 }
 
 type store struct {

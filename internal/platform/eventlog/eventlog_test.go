@@ -189,7 +189,7 @@ func TestStreamConfigDeclared(t *testing.T) {
 	}
 	c := st.CachedInfo().Config
 	if c.Storage != jetstream.FileStorage || c.Retention != jetstream.LimitsPolicy || c.Discard != jetstream.DiscardOld ||
-		c.MaxAge != 0 || c.Duplicates != 24*time.Hour || c.MaxMsgSize != 1<<20 ||
+		c.MaxAge != 0 || c.Duplicates != 2*time.Minute || c.MaxMsgSize != 1<<20 ||
 		len(c.Subjects) != 1 || c.Subjects[0] != "events.>" {
 		t.Errorf("EVENTS config = %+v", c)
 	}

@@ -23,8 +23,10 @@ const (
 	EventSubjects = EventSubjectPrefix + ">"
 
 	// EventsDuplicateWindow is how long the EVENTS stream remembers a
-	// Nats-Msg-Id to drop re-sent copies (Segment messageId semantics).
-	EventsDuplicateWindow = 24 * time.Hour
+	// Nats-Msg-Id to drop re-sent copies of a message. It is short: a
+	// message carries many events, and the warehouse loader de-duplicates
+	// events by id (Segment messageId semantics, for a day).
+	EventsDuplicateWindow = 2 * time.Minute
 
 	// EventsMaxMsgSize is the largest event message (headers + payload)
 	// the EVENTS stream accepts.

@@ -1,0 +1,87 @@
+package warehouse
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mopshq/mops/internal/warehouse/event"
+)
+
+func TestLoaderDeduplicatesEventIDsForADayAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ld, stop := r.startLoader(t)
+
+	ev := func(id string, after time.Duration) event.Event {
+		e := pv(id, "v1", "/"+id, after)
+		e.Received = t0.Add(after)
+		return e
+	}
+	// A message with a repeated id, and a site whose event has the same id.
+	other := pv("a", "v1", "/a", 0)
+	other.SiteID = "site_b"
+	r.publish(t, other)
+	last := r.publish(t, ev("a", 0), ev("b", 0), ev("a", time.Second))
+	waitFor(t, ld, last)
+	stop()
+
+	// Re-sent while stopped, 23 hours later: still a duplicate after the
+	// restart. 25 hours after the first, it is a new event.
+	r.publish(t, ev("b", 23*time.Hour))
+	ld2, stop2 := r.startLoader(t)
+	defer stop2()
+	last = r.publish(t, ev("a", 26*time.Hour), ev("c", 26*time.Hour))
+	waitFor(t, ld2, last)
+
+	got := map[string]int{}
+	rows, err := r.db.Query("SELECT site_id || ':' || event_id, count(*) FROM events GROUP BY ALL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[k] = n
+	}
+	want := map[string]int{"site_a:a": 2, "site_a:b": 1, "site_a:c": 1, "site_b:a": 1}
+	if len(got) != len(want) {
+		t.Fatalf("loaded %v, want %v", got, want)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s loaded %d times, want %d (all: %v)", k, got[k], n, got)
+		}
+	}
+}
+
+func TestRecentIDsWindow(t *testing.T) {
+	t.Parallel()
+	r := newRecentIDs()
+	at := time.Date(2026, 5, 1, 10, 30, 0, 0, time.UTC)
+	if r.seen("s", "x", at) {
+		t.Fatal("a new id was reported as seen")
+	}
+	for _, tc := range []struct {
+		after time.Duration
+		seen  bool
+	}{{0, true}, {time.Hour, true}, {24 * time.Hour, true}, {-2 * time.Hour, true}} {
+		if got := r.seen("s", "x", at.Add(tc.after)); got != tc.seen {
+			t.Errorf("id again %v later: seen = %v, want %v", tc.after, got, tc.seen)
+		}
+	}
+	if r.seen("s2", "x", at) || r.seen("s", "y", at) {
+		t.Error("another site's or another id was reported as seen")
+	}
+	// Re-sightings do not extend the window: 26 hours after the first
+	// sighting the id is new again, and the oldest hours are forgotten.
+	if r.seen("s", "x", at.Add(26*time.Hour)) || r.seen("s", "y", at.Add(26*time.Hour)) {
+		t.Error("an id first seen 26 hours earlier is still remembered")
+	}
+	if n := r.len(); n != 2 {
+		t.Errorf("remembered %d ids, want 2 (x and y at 26 h)", n)
+	}
+}
