@@ -297,7 +297,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		r.RSSAfterMB = mb(now, 0)
 		r.MemAfter, _ = memorySnapshot(ctx, srv.base, srv.pid)
 		logf("%s: %s events/s; waiting for the warehouse to load the backlog", name, thousands(r.EventsPerSec))
-		cu, err := waitLoaded(ctx, srv.base, fx.ReadKey, o.drainLimit)
+		cu, err := waitLoaded(ctx, srv.base, o.drainLimit)
 		if err != nil {
 			return fmt.Errorf("after %s: %w", name, err)
 		}

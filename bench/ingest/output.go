@@ -108,13 +108,13 @@ func printTable(w io.Writer, r *report, o options) {
 		}
 		if cu := p.r.CatchUp; cu != nil {
 			if cu.Complete {
-				s := fmt.Sprintf("warehouse caught up %.1f s after (backlog %s events", cu.Seconds, thousands(float64(cu.Backlog)))
+				s := fmt.Sprintf("warehouse caught up %.1f s after (backlog %s events", cu.Seconds, thousands(cu.Backlog))
 				if cu.Rate > 0 {
 					s += fmt.Sprintf(", loads ≥ %s/s", thousands(cu.Rate))
 				}
 				notes = append(notes, s+")")
 			} else {
-				notes = append(notes, fmt.Sprintf("warehouse NOT caught up after %.0f s (backlog %s events)", cu.Seconds, thousands(float64(cu.Backlog))))
+				notes = append(notes, fmt.Sprintf("warehouse NOT caught up after %.0f s (backlog %s events)", cu.Seconds, thousands(cu.Backlog)))
 			}
 		}
 		if p.r.CPU == nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -386,95 +385,81 @@ func (r *rssSampler) Close() { close(r.stop); <-r.done }
 
 // --- warehouse position -----------------------------------------------------
 
-// logLastSeq returns the last sequence of the EVENTS stream from /readyz.
-func logLastSeq(ctx context.Context, c *http.Client, base string) (uint64, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/readyz", nil)
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Eventlog struct {
-			Streams []struct {
-				Name    string `json:"name"`
-				LastSeq uint64 `json:"last_seq"`
-			} `json:"streams"`
-		} `json:"eventlog"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return 0, fmt.Errorf("/readyz: %d: %w", resp.StatusCode, err)
-	}
-	for _, s := range body.Eventlog.Streams {
-		if s.Name == "EVENTS" {
-			return s.LastSeq, nil
-		}
-	}
-	return 0, errors.New("/readyz lists no EVENTS stream")
-}
-
-var liveSeqRE = regexp.MustCompile(`from seq (\d+)`)
-
-// loadedSeq returns the stream sequence the warehouse holds, from the
-// opening comment of the live event stream (which is all it reads).
-func loadedSeq(ctx context.Context, c *http.Client, base, readKey string) (uint64, error) {
+// readMetrics reads the server's /metrics and returns each metric's value
+// summed over its labels.
+func readMetrics(ctx context.Context, base string) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events/live?site_id="+siteDomain, nil)
-	req.Header.Set("Authorization", "Bearer "+readKey)
-	resp, err := c.Do(req)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return 0, fmt.Errorf("live stream: %d %s", resp.StatusCode, b)
+		return nil, fmt.Errorf("/metrics: %s", resp.Status)
 	}
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		name := line[:i]
+		if j := strings.IndexByte(name, '{'); j >= 0 {
+			name = name[:j]
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err == nil {
+			out[name] += v
+		}
+	}
+	return out, sc.Err()
+}
+
+// warehouseLag returns how many events collection acknowledged that the
+// loader has not yet written (or passed over as duplicates).
+func warehouseLag(ctx context.Context, base string) (float64, error) {
+	m, err := readMetrics(ctx, base)
 	if err != nil {
-		return 0, fmt.Errorf("live stream: %w", err)
+		return 0, err
 	}
-	m := liveSeqRE.FindStringSubmatch(line)
-	if m == nil {
-		return 0, fmt.Errorf("live stream opened with %q", line)
-	}
-	return strconv.ParseUint(m[1], 10, 64)
+	return max(m["mops_events_accepted_total"]-m["mops_warehouse_events_loaded_total"]-m["mops_warehouse_events_duplicate_total"], 0), nil
 }
 
 // catchUp is how long the warehouse took, after a phase, to hold every
 // event the log had acknowledged.
 type catchUp struct {
-	Backlog  uint64  `json:"backlog_events"` // events in the log but not yet in DuckDB when the phase ended
+	Backlog  float64 `json:"backlog_events"` // events acknowledged but not yet in DuckDB when the phase ended
 	Seconds  float64 `json:"seconds"`        // until DuckDB held them all
 	Complete bool    `json:"complete"`       // false: gave up waiting
 	Rate     float64 `json:"drain_events_per_s,omitempty"`
 }
 
-// waitLoaded polls until the warehouse holds everything the log holds, at
-// most limit.
-func waitLoaded(ctx context.Context, base, readKey string, limit time.Duration) (catchUp, error) {
-	c := &http.Client{Timeout: 10 * time.Second}
-	defer c.CloseIdleConnections()
+// waitLoaded polls until the warehouse holds every event collection
+// acknowledged, at most limit.
+func waitLoaded(ctx context.Context, base string, limit time.Duration) (catchUp, error) {
 	start := time.Now()
-	target, err := logLastSeq(ctx, c, base)
-	if err != nil {
-		return catchUp{}, err
-	}
 	var cu catchUp
 	first := true
 	for {
-		got, err := loadedSeq(ctx, c, base, readKey)
+		lag, err := warehouseLag(ctx, base)
 		if err != nil {
 			return cu, err
 		}
 		if first {
-			cu.Backlog, first = target-min(got, target), false
+			cu.Backlog, first = lag, false
 		}
-		if got >= target {
+		if lag == 0 {
 			cu.Seconds, cu.Complete = time.Since(start).Seconds(), true
 			if cu.Backlog > 0 && cu.Seconds > 0 {
-				cu.Rate = float64(cu.Backlog) / cu.Seconds
+				cu.Rate = cu.Backlog / cu.Seconds
 			}
 			return cu, nil
 		}
@@ -523,31 +508,17 @@ type memBreakdown struct {
 // memorySnapshot reads the Go runtime's memory from /metrics and the RSS
 // from /proc.
 func memorySnapshot(ctx context.Context, base string, pid int) (*memBreakdown, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
+	m, err := readMetrics(ctx, base)
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	want := map[string]float64{"go_memstats_heap_alloc_bytes": 0, "go_memstats_heap_inuse_bytes": 0,
-		"go_memstats_sys_bytes": 0, "go_memstats_heap_released_bytes": 0}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, val, ok := strings.Cut(sc.Text(), " ")
-		if _, w := want[name]; ok && w {
-			want[name], _ = strconv.ParseFloat(strings.TrimSpace(val), 64)
-		}
 	}
 	rss, _, err := memStatus(pid)
 	if err != nil {
 		return nil, err
 	}
-	const m = 1 << 20
-	goRT := want["go_memstats_sys_bytes"] - want["go_memstats_heap_released_bytes"]
-	return &memBreakdown{RSSMB: float64(rss) / m, GoHeapLive: want["go_memstats_heap_alloc_bytes"] / m,
-		GoHeapInUse: want["go_memstats_heap_inuse_bytes"] / m, GoRuntime: goRT / m,
-		NativeMB: max(float64(rss)-goRT, 0) / m}, nil
+	const mb = 1 << 20
+	goRT := m["go_memstats_sys_bytes"] - m["go_memstats_heap_released_bytes"]
+	return &memBreakdown{RSSMB: float64(rss) / mb, GoHeapLive: m["go_memstats_heap_alloc_bytes"] / mb,
+		GoHeapInUse: m["go_memstats_heap_inuse_bytes"] / mb, GoRuntime: goRT / mb,
+		NativeMB: max(float64(rss)-goRT, 0) / mb}, nil
 }

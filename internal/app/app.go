@@ -127,6 +127,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		_ = a.Close(ctx)
 		return nil, err
 	}
+	if err := a.Loader.Register(a.Metrics); err != nil {
+		_ = a.Close(ctx)
+		return nil, err
+	}
 	if cfg.GeoIP != "" {
 		if a.Geo, err = geo.Open(cfg.GeoIP); err != nil {
 			_ = a.Close(ctx)

@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/mopshq/mops/internal/warehouse/event"
 )
 
@@ -47,6 +50,9 @@ func TestLoaderDeduplicatesEventIDsForADayAcrossRestarts(t *testing.T) {
 		}
 		got[k] = n
 	}
+	if d1, d2, l2 := counterValue(t, ld.duplicates), counterValue(t, ld2.duplicates), counterValue(t, ld2.loaded); d1 != 1 || d2 != 1 || l2 != 2 {
+		t.Errorf("duplicates counted %v before and %v after the restart, loaded after %v; want 1, 1, 2", d1, d2, l2)
+	}
 	want := map[string]int{"site_a:a": 2, "site_a:b": 1, "site_a:c": 1, "site_b:a": 1}
 	if len(got) != len(want) {
 		t.Fatalf("loaded %v, want %v", got, want)
@@ -84,4 +90,13 @@ func TestRecentIDsWindow(t *testing.T) {
 	if n := r.len(); n != 2 {
 		t.Errorf("remembered %d ids, want 2 (x and y at 26 h)", n)
 	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/platform/eventlog"
@@ -42,6 +43,9 @@ type Loader struct {
 	batch  int
 	now    func() time.Time
 
+	loaded     prometheus.Counter
+	duplicates prometheus.Counter
+
 	mu       sync.Mutex
 	lastSeq  uint64
 	loadedCh chan struct{} // closed and replaced after every commit
@@ -58,7 +62,23 @@ func NewLoader(d *db.DB, log *eventlog.Log, logger *slog.Logger) (*Loader, error
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Loader{st: st, js: log.JetStream(), logger: logger, batch: defaultBatch,
-		now: func() time.Time { return time.Now().UTC() }, loadedCh: make(chan struct{}), subs: map[chan Loaded]struct{}{}}, nil
+		now:      func() time.Time { return time.Now().UTC() },
+		loadedCh: make(chan struct{}), subs: map[chan Loaded]struct{}{},
+		loaded: prometheus.NewCounter(prometheus.CounterOpts{Name: "mops_warehouse_events_loaded_total",
+			Help: "Events the loader wrote to the warehouse."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "mops_warehouse_events_duplicate_total",
+			Help: "Events the loader passed over because their id was loaded within the de-duplication window."}),
+	}, nil
+}
+
+// Register adds the loader's metrics to r.
+func (l *Loader) Register(r prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{l.loaded, l.duplicates} {
+		if err := r.Register(c); err != nil {
+			return fmt.Errorf("loader: register metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 // LastSeq is the stream sequence of the last event in the warehouse.
@@ -223,10 +243,12 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec 
 		}
 	}
 	rows := make([]row, 0, len(evs))
+	dups := 0
 	touched := map[string]*Session{}
 	for i := range evs {
 		e := &evs[i]
 		if seen.seen(e.SiteID, e.ID, e.Received) {
+			dups++
 			continue
 		}
 		r := row{seq: seqs[i], ev: e}
@@ -239,6 +261,8 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec 
 	if err := l.st.commit(ctx, eventlog.StreamEvents, rows, touched, last, now); err != nil {
 		return err
 	}
+	l.loaded.Add(float64(len(rows)))
+	l.duplicates.Add(float64(dups))
 	var loaded []event.Event
 	if l.hasSubscribers() {
 		loaded = make([]event.Event, len(rows))
