@@ -1,13 +1,11 @@
 package collect
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,54 +26,55 @@ const (
 	FutureLimit = time.Hour
 )
 
-// segmentMessage is one call of the Segment HTTP Tracking API.
+// segmentMessage is one call of the Segment HTTP Tracking API, as
+// decodeSegmentCall reads it. Ids, properties and traits stay JSON text
+// ("" when absent): their meaning depends on the call's type.
 type segmentMessage struct {
-	Type              string          `json:"type"`
-	MessageID         json.RawMessage `json:"messageId"`
-	UserID            json.RawMessage `json:"userId"`
-	AnonymousID       json.RawMessage `json:"anonymousId"`
-	Event             string          `json:"event"`
-	Name              string          `json:"name"`
-	Properties        json.RawMessage `json:"properties"`
-	Traits            json.RawMessage `json:"traits"`
-	Context           *segmentContext `json:"context"`
-	Timestamp         string          `json:"timestamp"`
-	OriginalTimestamp string          `json:"originalTimestamp"`
-	SentAt            string          `json:"sentAt"`
-	GroupID           json.RawMessage `json:"groupId"`
-	PreviousID        json.RawMessage `json:"previousId"`
-	WriteKey          string          `json:"writeKey"`
+	Type              string
+	MessageID         string // JSON
+	UserID            string // JSON
+	AnonymousID       string // JSON
+	Event             string
+	Name              string
+	Properties        string // JSON
+	Traits            string // JSON
+	Context           segmentContext
+	Timestamp         string
+	OriginalTimestamp string
+	SentAt            string
+	GroupID           string // JSON
+	PreviousID        string // JSON
 }
 
 type segmentContext struct {
-	IP        string `json:"ip"`
-	UserAgent string `json:"userAgent"`
+	IP        string
+	UserAgent string
 	Page      struct {
-		URL      string `json:"url"`
-		Path     string `json:"path"`
-		Referrer string `json:"referrer"`
-	} `json:"page"`
+		URL      string
+		Path     string
+		Referrer string
+	}
 	Location struct {
-		Country string `json:"country"`
-		Region  string `json:"region"`
-		City    string `json:"city"`
-	} `json:"location"`
+		Country string
+		Region  string
+		City    string
+	}
 	Campaign struct {
-		Name    string `json:"name"`
-		Source  string `json:"source"`
-		Medium  string `json:"medium"`
-		Term    string `json:"term"`
-		Content string `json:"content"`
-	} `json:"campaign"`
+		Name    string
+		Source  string
+		Medium  string
+		Term    string
+		Content string
+	}
 }
 
 // SegmentCall is a decoded request to one of the /v1 endpoints.
 type SegmentCall struct {
-	Messages []json.RawMessage // each one message
-	Type     string            // the endpoint's type; "" for /v1/batch (each message names its own)
-	SentAt   string            // the batch's sentAt, when the batch has one
-	Site     *sites.Site       // resolved from the write key
-	History  bool              // the caller may send events older than HistoryLimit
+	Messages []string    // each one message, as JSON text
+	Type     string      // the endpoint's type; "" for /v1/batch (each message names its own)
+	SentAt   string      // the batch's sentAt, when the batch has one
+	Site     *sites.Site // resolved from the write key
+	History  bool        // the caller may send events older than HistoryLimit
 	ClientIP netip.Addr
 }
 
@@ -84,24 +83,42 @@ type SegmentCall struct {
 // refused whole (with the message's index), so a client can fix and resend
 // it without duplicates; resending is safe anyway, messageId de-duplicates.
 func (s *Service) AcceptSegment(ctx context.Context, call SegmentCall) (kept, dropped int, err error) {
+	evs, dropped, err := s.buildSegmentEvents(ctx, call)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := s.publishAll(ctx, evs); err != nil {
+		return 0, 0, err
+	}
+	return len(evs), dropped, nil
+}
+
+// buildSegmentEvents validates and enriches every message of a call into the
+// events AcceptSegment publishes, without publishing them. dropped counts
+// the messages filtered as bots (and counted in the metrics); the first bad
+// message fails the whole call with an *InputError naming it.
+func (s *Service) buildSegmentEvents(ctx context.Context, call SegmentCall) (evs []*event.Event, dropped int, err error) {
 	now := s.now()
 	var salt string
-	evs := make([]*event.Event, 0, len(call.Messages))
+	var pr propsReader // reused from message to message
+	evs = make([]*event.Event, 0, len(call.Messages))
+	var free []event.Event // events are allocated 32 at a time, which costs less
 	for i, raw := range call.Messages {
-		where := ""
-		if call.Type == "" {
-			where = fmt.Sprintf("batch[%d]: ", i)
-		}
 		if len(raw) > maxSegmentMessage {
-			return 0, 0, inputErrorf("%smessage is larger than %d KB", where, maxSegmentMessage>>10)
+			return nil, 0, inputErrorf("%smessage is larger than %d KB", messagePlace(call, i), maxSegmentMessage>>10)
 		}
 		var m segmentMessage
-		if err := decodeJSON(raw, &m); err != nil {
-			return 0, 0, inputErrorf("%s%s", where, strings.TrimPrefix(err.Error(), ""))
+		if err := decodeSegmentMessage(raw, &m); err != nil {
+			return nil, 0, inputErrorf("%s%s", messagePlace(call, i), err.Error())
 		}
-		e, bot, err := s.segmentEvent(ctx, &m, call, now, &salt)
+		if len(free) == 0 {
+			free = make([]event.Event, min(32, len(call.Messages)-i))
+		}
+		e := &free[0]
+		bot, err := s.segmentEvent(ctx, e, &m, call, now, &salt, &pr)
+		free = free[1:]
 		if err != nil {
-			return 0, 0, inputErrorf("%s%s", where, err.Error())
+			return nil, 0, inputErrorf("%s%s", messagePlace(call, i), err.Error())
 		}
 		if bot != "" {
 			s.dropped.WithLabelValues(bot).Inc()
@@ -110,66 +127,71 @@ func (s *Service) AcceptSegment(ctx context.Context, call SegmentCall) (kept, dr
 		}
 		evs = append(evs, e)
 	}
-	if err := s.publishAll(ctx, evs); err != nil {
-		return 0, 0, err
-	}
-	return len(evs), dropped, nil
+	return evs, dropped, nil
 }
 
-func (s *Service) segmentEvent(ctx context.Context, m *segmentMessage, call SegmentCall, now time.Time, salt *string) (*event.Event, string, error) {
+// messagePlace names message i of a call in errors: "batch[i]: " in a
+// batch, nothing for the single-message endpoints.
+func messagePlace(call SegmentCall, i int) string {
+	if call.Type != "" {
+		return ""
+	}
+	return fmt.Sprintf("batch[%d]: ", i)
+}
+
+// segmentEvent validates and enriches message m into e, which is zero. bot
+// names why the message is dropped instead, when it comes from a bot.
+func (s *Service) segmentEvent(ctx context.Context, e *event.Event, m *segmentMessage, call SegmentCall, now time.Time, salt *string, pr *propsReader) (bot string, err error) {
 	typ := call.Type
 	if typ == "" {
 		typ = m.Type
 	} else if m.Type != "" && m.Type != typ {
-		return nil, "", fmt.Errorf("type %q does not match the endpoint /v1/%s", m.Type, typ)
+		return "", fmt.Errorf("type %q does not match the endpoint /v1/%s", m.Type, typ)
 	}
 	userID, err := idText(m.UserID, "userId")
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	anonID, err := idText(m.AnonymousID, "anonymousId")
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	if userID == "" && anonID == "" {
-		return nil, "", fmt.Errorf("userId or anonymousId is required")
+		return "", fmt.Errorf("userId or anonymousId is required")
 	}
 	ts, err := segmentTime(m, call.SentAt, now)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	if ts.After(now.Add(FutureLimit)) {
-		return nil, "", fmt.Errorf("timestamp %s is more than 1 hour in the future", ts.Format(time.RFC3339))
+		return "", fmt.Errorf("timestamp %s is more than 1 hour in the future", ts.Format(time.RFC3339))
 	}
 	if !call.History && ts.Before(now.Add(-HistoryLimit)) {
-		return nil, "", fmt.Errorf("timestamp %s is more than 30 days old; sending history needs an API key with the ingest scope (Authorization: Bearer)", ts.Format(time.RFC3339))
+		return "", fmt.Errorf("timestamp %s is more than 30 days old; sending history needs an API key with the ingest scope (Authorization: Bearer)", ts.Format(time.RFC3339))
 	}
 	msgID, err := idText(m.MessageID, "messageId")
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	if msgID == "" {
 		msgID = id.New("ev")
 	}
 	if len(msgID) > 200 {
-		return nil, "", fmt.Errorf("messageId is longer than 200 characters")
+		return "", fmt.Errorf("messageId is longer than 200 characters")
 	}
 	site := call.Site
-	e := &event.Event{ID: msgID, SiteID: site.ID, Time: ts, Received: now, UserID: userID, AnonymousID: anonID,
-		VisitorID: firstOf(anonID, userID), Origin: event.OriginSegment, Interactive: true, Hostname: site.Domain}
-	c := m.Context
-	if c == nil {
-		c = &segmentContext{}
-	}
+	e.ID, e.SiteID, e.Time, e.Received, e.UserID, e.AnonymousID = msgID, site.ID, ts, now, userID, anonID
+	e.VisitorID, e.Origin, e.Interactive, e.Hostname = firstOf(anonID, userID), event.OriginSegment, true, site.Domain
+	c := &m.Context
 	switch typ {
 	case "track":
 		if strings.TrimSpace(m.Event) == "" {
-			return nil, "", fmt.Errorf("event is required for a track call")
+			return "", fmt.Errorf("event is required for a track call")
 		}
 		e.Kind, e.Name = event.KindCustom, truncate(strings.TrimSpace(m.Event), maxNameLength)
-		props, rev, err := segmentProperties(m.Properties, site.Currency)
+		props, rev, err := segmentProperties(pr, m.Properties, site.Currency)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		e.Props, e.Revenue = props, rev
 		if c.Page.URL != "" || c.Page.Path != "" {
@@ -179,9 +201,9 @@ func (s *Service) segmentEvent(ctx context.Context, m *segmentMessage, call Segm
 		}
 	case "page", "screen":
 		e.Kind, e.Name = event.KindPageview, "pageview"
-		props, _, err := segmentProperties(m.Properties, site.Currency)
+		props, _, err := segmentProperties(pr, m.Properties, site.Currency)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		pageURL, path, referrer := firstOf(props["url"], c.Page.URL), firstOf(props["path"], c.Page.Path), firstOf(props["referrer"], c.Page.Referrer)
 		if typ == "screen" {
@@ -192,7 +214,7 @@ func (s *Service) segmentEvent(ctx context.Context, m *segmentMessage, call Segm
 		}
 		p, err := parsePageURL(pageURL, false)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		e.Hostname, e.Path = p.Hostname(), p.Path
 		if path != "" && typ == "page" {
@@ -207,23 +229,23 @@ func (s *Service) segmentEvent(ctx context.Context, m *segmentMessage, call Segm
 	case "group":
 		gid, err := idText(m.GroupID, "groupId")
 		if err != nil || gid == "" {
-			return nil, "", fmt.Errorf("groupId is required for a group call")
+			return "", fmt.Errorf("groupId is required for a group call")
 		}
 		e.Kind, e.Name, e.GroupID, e.Traits, e.Interactive = event.KindGroup, "group", gid, compactJSON(m.Traits), false
 	case "alias":
 		prev, err := idText(m.PreviousID, "previousId")
 		if err != nil || prev == "" || userID == "" {
-			return nil, "", fmt.Errorf("previousId and userId are required for an alias call")
+			return "", fmt.Errorf("previousId and userId are required for an alias call")
 		}
 		e.Kind, e.Name, e.PreviousID, e.Interactive = event.KindAlias, "alias", prev, false
 	default:
-		return nil, "", fmt.Errorf("type must be one of track, page, screen, identify, group, alias, not %q", typ)
+		return "", fmt.Errorf("type must be one of track, page, screen, identify, group, alias, not %q", typ)
 	}
 	// Server-side calls without a browser user agent are never filtered.
 	if c.UserAgent != "" {
 		ua := s.ua.Parse(c.UserAgent)
 		if ua.Bot {
-			return nil, ua.BotReason, nil
+			return ua.BotReason, nil
 		}
 		e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.Device = ua.Browser, ua.BrowserVersion, ua.OS, ua.OSVersion, ua.Device
 	}
@@ -232,13 +254,13 @@ func (s *Service) segmentEvent(ctx context.Context, m *segmentMessage, call Segm
 		if *salt == "" {
 			v, err := s.salts.today(ctx, now)
 			if err != nil {
-				return nil, "", err
+				return "", err
 			}
 			*salt = v
 		}
 		e.VisitorID = visitorID(*salt, site.ID, call.ClientIP, c.UserAgent)
 	}
-	return e, "", nil
+	return "", nil
 }
 
 // withCampaign adds the context.campaign fields to the page URL as UTM
@@ -283,98 +305,73 @@ func segmentTime(m *segmentMessage, batchSentAt string, received time.Time) (tim
 	return ts.UTC(), nil
 }
 
-// idText reads an id that clients send as a string or a number.
-func idText(raw json.RawMessage, field string) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+// idText reads an id (JSON text) that clients send as a string or a
+// number.
+func idText(raw, field string) (string, error) {
+	switch {
+	case raw == "" || raw == "null":
 		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("%s is not a valid string", field)
-		}
+	case raw[0] == '"':
+		r := jsonReader{s: raw}
+		s, _ := r.str()
 		return strings.TrimSpace(s), nil
 	}
-	if _, err := strconv.ParseFloat(string(raw), 64); err == nil {
-		return string(raw), nil
+	if _, err := strconv.ParseFloat(raw, 64); err == nil {
+		return raw, nil
 	}
 	return "", fmt.Errorf("%s must be a string", field)
 }
 
-// segmentProperties flattens properties into mops props (nested objects
-// become dotted keys, arrays their JSON text), keeping the first 30 keys in
-// sorted order, and reads revenue and currency from them.
-func segmentProperties(raw json.RawMessage, defaultCurrency string) (map[string]string, *event.Revenue, error) {
-	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+// segmentProperties flattens properties (JSON text) into mops props
+// (nested objects become dotted keys, arrays their JSON text), keeping the
+// first 30 keys in sorted order, and reads revenue and currency from them.
+func segmentProperties(pr *propsReader, raw string, defaultCurrency string) (map[string]string, *event.Revenue, error) {
+	if raw == "" || raw == "null" {
 		return nil, nil, nil
 	}
-	var obj map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&obj); err != nil {
+	flat, ok := pr.read(raw)
+	if !ok {
 		return nil, nil, fmt.Errorf("properties must be an object")
 	}
-	flat := map[string]string{}
-	flatten("", obj, flat, 0)
-	keys := make([]string, 0, len(flat))
-	for k := range flat {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	props := map[string]string{}
-	for _, k := range keys {
-		if len(props) == maxProps {
-			break
+	if len(flat) > maxProps {
+		// Keep the first 30 keys in sorted order. Sorting is stable, and of
+		// props with the same key the later one wins (as below).
+		slices.SortStableFunc(flat, func(a, b flatProp) int { return strings.Compare(a.key, b.key) })
+		kept := flat[:0]
+		for i, p := range flat {
+			if i+1 < len(flat) && flat[i+1].key == p.key {
+				continue
+			}
+			kept = append(kept, p)
 		}
-		props[k] = truncate(flat[k], maxPropValue)
+		flat = kept
+	}
+	props := make(map[string]string, min(len(flat), maxProps))
+	var amount, currency string
+	hasRevenue := false
+	for i, p := range flat {
+		if i < maxProps {
+			props[p.key] = truncate(p.value, maxPropValue)
+		}
+		switch p.key {
+		case "revenue":
+			amount, hasRevenue = p.value, true
+		case "currency":
+			currency = p.value
+		}
 	}
 	var rev *event.Revenue
-	if amount, ok := flat["revenue"]; ok {
+	if hasRevenue {
 		if _, err := strconv.ParseFloat(amount, 64); err != nil {
 			return nil, nil, fmt.Errorf("properties.revenue must be a number")
 		}
-		cur := strings.ToUpper(firstOf(flat["currency"], defaultCurrency))
+		cur := strings.ToUpper(firstOf(currency, defaultCurrency))
 		if len(cur) != 3 {
 			return nil, nil, fmt.Errorf("properties.currency must be a three-letter ISO 4217 code")
 		}
 		rev = &event.Revenue{Amount: amount, Currency: cur}
 	}
 	return props, rev, nil
-}
-
-func flatten(prefix string, v any, out map[string]string, depth int) {
-	switch x := v.(type) {
-	case map[string]any:
-		if depth >= 3 {
-			b, _ := json.Marshal(x)
-			out[prefix] = string(b)
-			return
-		}
-		for k, vv := range x {
-			key := k
-			if prefix != "" {
-				key = prefix + "." + k
-			}
-			flatten(key, vv, out, depth+1)
-		}
-	case []any:
-		b, _ := json.Marshal(x)
-		out[prefix] = string(b)
-	case nil:
-	case string:
-		out[prefix] = x
-	default:
-		out[prefix] = fmt.Sprint(x)
-	}
-}
-
-func compactJSON(raw json.RawMessage) json.RawMessage {
-	var buf bytes.Buffer
-	if len(raw) == 0 || json.Compact(&buf, raw) != nil || buf.String() == "null" {
-		return nil
-	}
-	return buf.Bytes()
 }
 
 // locate sets the event's country, region and city: from
@@ -386,8 +383,10 @@ func (s *Service) locate(e *event.Event, c *segmentContext, conn netip.Addr) {
 		return
 	}
 	ip := conn
-	if a, err := netip.ParseAddr(strings.TrimSpace(c.IP)); err == nil {
-		ip = a
+	if c.IP != "" {
+		if a, err := netip.ParseAddr(strings.TrimSpace(c.IP)); err == nil {
+			ip = a
+		}
 	}
 	loc := s.geo.Lookup(ip)
 	e.Country, e.Region, e.City = loc.Country, loc.Region, loc.City

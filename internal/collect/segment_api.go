@@ -2,7 +2,6 @@ package collect
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -32,12 +31,6 @@ func (h *Handler) registerSegment(mux *http.ServeMux, limited func(http.HandlerF
 	mux.Handle("POST /v1/import", limited(h.postSegment("")))
 }
 
-type segmentEnvelope struct {
-	Batch    []json.RawMessage `json:"batch"`
-	SentAt   string            `json:"sentAt"`
-	WriteKey string            `json:"writeKey"`
-}
-
 func (h *Handler) postSegment(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cors(w)
@@ -50,22 +43,13 @@ func (h *Handler) postSegment(typ string) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
-		call := SegmentCall{Type: typ, ClientIP: h.clientIP(r)}
-		var env segmentEnvelope
-		if err := decodeJSON(body, &env); err != nil {
+		call, writeKey, err := decodeSegmentCall(body, typ)
+		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		if typ == "" {
-			if len(env.Batch) == 0 {
-				h.fail(w, r, httpx.Errorf(http.StatusBadRequest, "batch must be a non-empty array of messages"))
-				return
-			}
-			call.Messages, call.SentAt = env.Batch, env.SentAt
-		} else {
-			call.Messages = []json.RawMessage{body}
-		}
-		if call.Site, call.History, err = h.segmentSite(r, env.WriteKey); err != nil {
+		call.ClientIP = h.clientIP(r)
+		if call.Site, call.History, err = h.segmentSite(r, writeKey); err != nil {
 			h.fail(w, r, err)
 			return
 		}
