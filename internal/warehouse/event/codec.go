@@ -109,9 +109,10 @@ var fieldNames = [numFields]string{
 // Follow it with AppendEvent for each event.
 func AppendBatchHeader(dst []byte) []byte { return append(dst, BatchMagic...) }
 
-// AppendEvent appends e's binary encoding to dst, which must already hold a
-// batch header and possibly other events. Times are written as instants, so
-// their Location is lost (see the package comment).
+// AppendEvent appends e's binary encoding to dst. An encoding stands alone,
+// so encodings can be made separately and joined after one batch header.
+// Times are written as instants: their Location is lost (see the package
+// comment).
 func AppendEvent(dst []byte, e *Event) []byte {
 	// Reserve two bytes for the body length, enough for bodies under 16 KiB;
 	// other sizes move the body once at the end.
@@ -252,8 +253,11 @@ const (
 // browser, OS, device, location, prop keys, currency) in a bounded table of
 // 4096 strings so that decoding them does not allocate in the common case.
 // The other strings of one event (ids, path, referrer, prop values, revenue
-// amount…) are copied into one allocation per event. A Decoder is not safe
-// for concurrent use; create one with NewDecoder per goroutine.
+// amount…) are copied into one allocation per event, so keeping one of them
+// keeps them all.
+//
+// A Decoder holds about 130 KB: keep one per consumer rather than making one
+// per message. It is not safe for concurrent use.
 type Decoder struct {
 	table [internSets][2]internEntry
 

@@ -480,15 +480,6 @@ func TestDecoderInternsExactly(t *testing.T) {
 	}
 }
 
-func TestDecoderZeroValue(t *testing.T) {
-	t.Parallel()
-	var d Decoder
-	got, err := d.Decode(batch(pageview()), nil)
-	if err != nil || len(got) != 1 || got[0].City != "Munich" {
-		t.Fatalf("zero Decoder: %+v, %v", got, err)
-	}
-}
-
 func TestDecodeAllocs(t *testing.T) {
 	msg := batch(pageview())
 	d := NewDecoder()
