@@ -115,6 +115,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if mb := cfg.DuckDBMemoryMB(); mb > 0 {
+		if _, err := st.DB.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dMB'", mb)); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("set the warehouse memory limit: %w", err)
+		}
+	}
 	a := &App{Store: st, Config: cfg, Logger: logger, Metrics: prometheus.NewRegistry()}
 	a.Log, err = eventlog.Open(ctx, eventlog.Config{Dir: st.Dir.LogDir(), URL: cfg.NATSURL, Listen: cfg.NATSListen,
 		Logger: logger.With("component", "eventlog")})

@@ -31,6 +31,7 @@ type Config struct {
 	TrustedProxies string // CIDRs whose X-Forwarded-For is believed
 	RateLimitIP    int    // collection requests per second per client IP; 0 = off
 	GeoIP          string // MaxMind/DB-IP .mmdb file for visitor locations; "" = none
+	MemoryLimitMB  int    // memory the server aims to stay within, split between DuckDB and Go; 0 = no limit
 	Demo           bool   // create and load the demo company
 	Version        string
 
@@ -60,6 +61,7 @@ func Defaults() Config {
 		TrustedProxies: Env("trusted-proxies", ""),
 		RateLimitIP:    envInt("rate-limit-ip", 100),
 		GeoIP:          Env("geoip", ""),
+		MemoryLimitMB:  envInt("memory-limit-mb", 448),
 	}
 }
 
@@ -96,6 +98,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RateLimitIP < 0 {
 		return fmt.Errorf("--rate-limit-ip must be 0 (off) or a positive number of requests per second, not %d", c.RateLimitIP)
+	}
+	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 128 {
+		return fmt.Errorf("--memory-limit-mb must be 0 (no limit) or at least 128, not %d", c.MemoryLimitMB)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
@@ -134,3 +139,11 @@ func NewLogger(c Config, w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// DuckDBMemoryMB is the part of MemoryLimitMB given to DuckDB's buffer
+// manager (0: DuckDB's default, 80% of the machine's memory).
+func (c *Config) DuckDBMemoryMB() int { return c.MemoryLimitMB * 2 / 5 }
+
+// GoMemoryLimit is the soft limit for the Go heap, in bytes (0: none):
+// half of MemoryLimitMB. The rest is for the binary, stacks and buffers.
+func (c *Config) GoMemoryLimit() int64 { return int64(c.MemoryLimitMB) << 20 / 2 }
