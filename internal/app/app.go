@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -115,11 +116,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mb := cfg.DuckDBMemoryMB(); mb > 0 {
-		if _, err := st.DB.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dMB'", mb)); err != nil {
-			_ = st.Close()
-			return nil, fmt.Errorf("set the warehouse memory limit: %w", err)
-		}
+	if err := tuneWarehouse(ctx, st.DB, cfg); err != nil {
+		_ = st.Close()
+		return nil, err
 	}
 	a := &App{Store: st, Config: cfg, Logger: logger, Metrics: prometheus.NewRegistry()}
 	a.Log, err = eventlog.Open(ctx, eventlog.Config{Dir: st.Dir.LogDir(), URL: cfg.NATSURL, Listen: cfg.NATSListen,
@@ -170,4 +169,20 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	errs = append(errs, a.Store.Close())
 	return errors.Join(errs...)
+}
+
+// tuneWarehouse applies the DuckDB settings of the configuration: its
+// share of the memory limit, and half the cores (at least one), so queries
+// and the loader leave the other half to collection.
+func tuneWarehouse(ctx context.Context, d *db.DB, cfg Config) error {
+	settings := []string{fmt.Sprintf("SET threads = %d", max(runtime.NumCPU()/2, 1))}
+	if mb := cfg.DuckDBMemoryMB(); mb > 0 {
+		settings = append(settings, fmt.Sprintf("SET memory_limit = '%dMB'", mb))
+	}
+	for _, s := range settings {
+		if _, err := d.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("warehouse settings: %s: %w", s, err)
+		}
+	}
+	return nil
 }

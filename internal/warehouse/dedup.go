@@ -19,13 +19,13 @@ const DedupWindow = 24 * time.Hour
 // so replaying the log de-duplicates exactly as the first load did.
 type recentIDs struct {
 	seed   maphash.Seed
-	hour   map[uint64]int64   // id → hour it was first received
-	byHour map[int64][]uint64 // hour → ids first received then, to forget them
-	latest int64              // the latest hour seen
+	hour   map[uint64]int64 // id → hour it was first received
+	latest int64            // the latest hour seen
+	swept  int64            // latest when forget last ran
 }
 
 func newRecentIDs() *recentIDs {
-	return &recentIDs{seed: maphash.MakeSeed(), hour: map[uint64]int64{}, byHour: map[int64][]uint64{}}
+	return &recentIDs{seed: maphash.MakeSeed(), hour: map[uint64]int64{}}
 }
 
 func (r *recentIDs) key(site, id string) uint64 {
@@ -52,26 +52,27 @@ func (r *recentIDs) seen(site, id string, rcv time.Time) bool {
 
 func (r *recentIDs) add(hour int64, k uint64) {
 	r.hour[k] = hour
-	r.byHour[hour] = append(r.byHour[hour], k)
 	if hour > r.latest {
 		r.latest = hour
-		r.forget()
+		if r.latest-r.swept >= sweepEvery {
+			r.forget()
+		}
 	}
 }
 
-// forget drops the hours no later event can reach back to.
+// sweepEvery is how many hours of receipt times pass between sweeps of
+// the set; ids stay up to this much longer than the window (seen compares
+// hours, so the window itself is exact).
+const sweepEvery = 6
+
+// forget drops the ids of the hours no later event can reach back to.
 func (r *recentIDs) forget() {
+	r.swept = r.latest
 	oldest := r.latest - int64(DedupWindow/time.Hour)
-	for h, ids := range r.byHour {
-		if h >= oldest {
-			continue
+	for k, h := range r.hour {
+		if h < oldest {
+			delete(r.hour, k)
 		}
-		for _, k := range ids {
-			if r.hour[k] == h {
-				delete(r.hour, k)
-			}
-		}
-		delete(r.byHour, h)
 	}
 }
 
