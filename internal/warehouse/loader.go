@@ -23,9 +23,9 @@ import (
 
 // Loader options.
 const (
-	defaultBatch  = 20000                 // events per transaction (a batch ends after the message reaching it)
+	defaultBatch  = 20000                  // events per transaction (a batch ends after the message reaching it)
 	batchWindow   = 250 * time.Millisecond // how long a batch waits to fill after its first message
-	pullBytes     = 8 << 20               // how much of the log the consumer buffers ahead
+	pullBytes     = 8 << 20                // how much of the log the consumer buffers ahead
 	idleVisitKeep = VisitTimeout + 5*time.Minute
 )
 
