@@ -6,17 +6,19 @@ INSERT INTO loader_state (stream, last_seq, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at;
 
 -- name: merge-visits
-INSERT INTO visits SELECT * FROM visits_staging
-ON CONFLICT (visit_id) DO UPDATE SET
-    user_id = excluded.user_id, started_at = excluded.started_at, ended_at = excluded.ended_at,
-    entry_page = excluded.entry_page, exit_page = excluded.exit_page, hostname = excluded.hostname,
-    referrer = excluded.referrer, source = excluded.source, channel = excluded.channel,
-    utm_source = excluded.utm_source, utm_medium = excluded.utm_medium, utm_campaign = excluded.utm_campaign,
-    utm_term = excluded.utm_term, utm_content = excluded.utm_content, browser = excluded.browser,
-    os = excluded.os, device = excluded.device, country = excluded.country, region = excluded.region,
-    city = excluded.city, pageviews = excluded.pageviews, events = excluded.events,
-    interactions = excluded.interactions, is_bounce = excluded.is_bounce, duration_s = excluded.duration_s,
-    updated_at = excluded.updated_at;
+-- Applies the staged changes to the visits already written (see
+-- writeVisits). A row is found by id and stored start; the parameter, the
+-- earliest stored start, lets the scan skip all older row groups. A visit
+-- whose start moved is deleted, to be appended again in full. A staged
+-- visit without a row is an error rather than a lost change.
+MERGE INTO visits USING visits_staging st
+ON visits.visit_id = st.visit_id AND visits.started_at = st.stored_start AND visits.started_at >= ?
+WHEN MATCHED AND st.start_moved THEN DELETE
+WHEN MATCHED THEN UPDATE SET
+    user_id = st.user_id, ended_at = st.ended_at, entry_page = st.entry_page, exit_page = st.exit_page,
+    pageviews = st.pageviews, events = st.events, interactions = st.interactions, is_bounce = st.is_bounce,
+    duration_s = st.duration_s, updated_at = st.updated_at
+WHEN NOT MATCHED THEN ERROR 'visit ' || st.visit_id || ' is not in visits';
 
 -- name: clear-staging
 DELETE FROM visits_staging;

@@ -24,6 +24,7 @@ type Session struct {
 	Pageviews, Events, Interactions     int
 	entryAt, exitAt                     time.Time // times of the first and last pageview
 	touched                             time.Time // wall clock of the last change, for eviction
+	storedStart                         time.Time // Start as last written to visits; zero until written
 }
 
 // Bounce reports whether the visit is a bounce: one pageview (or one
@@ -50,6 +51,7 @@ func newSessionizer() *sessionizer {
 // the visitor already has a later one.
 func (z *sessionizer) restore(s *Session) {
 	s.entryAt, s.exitAt = s.Start, s.End
+	s.storedStart = s.Start
 	k := visitorKey{s.SiteID, s.VisitorID}
 	if cur := z.open[k]; cur == nil || s.End.After(cur.End) {
 		z.open[k] = s

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,9 +124,16 @@ func eventValues(r row) []driver.Value {
 	e := r.ev
 	var props any
 	if len(e.Props) > 0 {
-		m := duckdb.Map{}
-		for k, v := range e.Props {
-			m[k] = v
+		// The driver writes a MAP from an OrderedMap (a duckdb.Map is copied
+		// into one first). Sorted keys store equal props as equal maps.
+		keys := make([]string, 0, len(e.Props))
+		for k := range e.Props {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var m duckdb.OrderedMap
+		for _, k := range keys {
+			m.Set(k, e.Props[k])
 		}
 		props = m
 	}
