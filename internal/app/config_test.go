@@ -12,8 +12,8 @@ func TestMemoryLimitSplit(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.DuckDBMemoryMB(); got != 400 {
-		t.Errorf("DuckDB share of 1000 MB = %d MB, want 400", got)
+	if got := c.DuckDBMemoryMB(); got != 250 {
+		t.Errorf("DuckDB share of 1000 MB = %d MB, want 250", got)
 	}
 	if got := c.GoMemoryLimit(); got != 500<<20 {
 		t.Errorf("Go limit of 1000 MB = %d bytes, want %d", got, 500<<20)

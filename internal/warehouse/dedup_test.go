@@ -1,6 +1,11 @@
 package warehouse
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -100,4 +105,73 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestRecentIDsMatchesAMap checks the merged representation against the
+// plain rule, kept in a map: an id is a duplicate when it was first
+// received within the window; ids are dropped once no later hour can
+// reach them, at the same sweeps.
+func TestRecentIDsMatchesAMap(t *testing.T) {
+	t.Parallel()
+	r := newRecentIDs()
+	r.mergeAt = 7
+	model := map[string]int64{}
+	var latest, swept int64
+	rng := rand.New(rand.NewPCG(1, 2))
+	hour := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).Unix() / 3600 // absolute hours, as the sweeps count them
+	for step := range 20000 {
+		if rng.IntN(50) == 0 {
+			hour += int64(rng.IntN(4)) // time moves on, sometimes by hours
+		}
+		h := hour - int64(rng.IntN(3)) // some events arrive from slower clocks
+		id := fmt.Sprintf("e%d", rng.IntN(400))
+		first, ok := model[id]
+		want := ok && max(first-h, h-first) <= 24
+		if !want {
+			model[id] = h
+			if h > latest {
+				latest = h
+				if latest-swept >= sweepEvery {
+					swept = latest
+					for k, fh := range model {
+						if fh < latest-24 {
+							delete(model, k)
+						}
+					}
+				}
+			}
+		}
+		if got := r.seen("s", id, time.Unix(h*3600, 0)); got != want {
+			t.Fatalf("step %d: %s in hour %d: seen = %v, want %v", step, id, h, got, want)
+		}
+		if r.len() != len(model) {
+			t.Fatalf("step %d: remembers %d ids, want %d", step, r.len(), len(model))
+		}
+	}
+	if len(r.keys) == 0 || !slices.IsSorted(r.keys) {
+		t.Errorf("merged ids: %d, sorted %v", len(r.keys), slices.IsSorted(r.keys))
+	}
+}
+
+// BenchmarkRecentIDs measures checking and remembering new ids while two
+// million are remembered, and the memory that takes per id.
+func BenchmarkRecentIDs(b *testing.B) {
+	const held = 2_000_000
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r := newRecentIDs()
+	for i := range held {
+		r.seen("site", strconv.Itoa(i), at)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perID := float64(after.HeapAlloc-before.HeapAlloc) / held
+	for i := 0; b.Loop(); i++ {
+		if r.seen("site", strconv.Itoa(held+i), at) {
+			b.Fatal("a new id was seen")
+		}
+	}
+	b.ReportMetric(perID, "B/id")
 }

@@ -169,14 +169,14 @@ func (l *Loader) run(ctx context.Context) error {
 	}
 	defer it.Stop()
 	l.logger.Info("loader started", "from_seq", seq+1, "open_visits", len(open), "recent_ids", seen.len())
-	dec := event.NewDecoder()
+	b := &batch{dec: event.NewDecoder()}
 	lastEvict := l.now()
 	for {
 		msgs, err := l.next(ctx, it)
 		if err != nil {
 			return err
 		}
-		if err := l.load(ctx, z, seen, dec, msgs); err != nil {
+		if err := l.load(ctx, z, seen, b, msgs); err != nil {
 			return err
 		}
 		if now := l.now(); now.Sub(lastEvict) > time.Minute {
@@ -218,10 +218,26 @@ func (l *Loader) next(ctx context.Context, it jetstream.MessagesContext) ([]jets
 // messages' length before decoding them.
 const bytesPerEvent = 120
 
-func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec *event.Decoder, msgs []jetstream.Msg) error {
+// batch holds what loading a batch needs, kept from one batch to the
+// next: events take a few hundred bytes each, and a batch holds thousands.
+type batch struct {
+	dec  *event.Decoder
+	evs  []event.Event
+	seqs []uint64 // the message sequence of each event, by index
+	rows []row
+}
+
+// reset empties the batch, dropping its references to the last events.
+func (b *batch) reset() {
+	clear(b.evs)
+	clear(b.rows)
+	b.evs, b.seqs, b.rows = b.evs[:0], b.seqs[:0], b.rows[:0]
+}
+
+func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, b *batch, msgs []jetstream.Msg) error {
+	defer b.reset()
 	now := l.now()
-	var evs []event.Event
-	seqs := make([]uint64, 0, len(msgs)) // the message sequence of each event, by index
+	evs, seqs := b.evs, b.seqs
 	var last uint64
 	for _, m := range msgs {
 		md, err := m.Metadata()
@@ -230,7 +246,7 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec 
 		}
 		last = md.Sequence.Stream
 		n := len(evs)
-		evs, err = dec.Decode(m.Data(), evs)
+		evs, err = b.dec.Decode(m.Data(), evs)
 		if err != nil {
 			// Collection only publishes valid events; a message that does not
 			// decode is logged and passed over, never allowed to block the log.
@@ -242,7 +258,8 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec 
 			seqs = append(seqs, last)
 		}
 	}
-	rows := make([]row, 0, len(evs))
+	b.evs, b.seqs = evs, seqs
+	rows := b.rows
 	dups := 0
 	touched := map[string]*Session{}
 	for i := range evs {
@@ -258,6 +275,7 @@ func (l *Loader) load(ctx context.Context, z *sessionizer, seen *recentIDs, dec 
 		}
 		rows = append(rows, r)
 	}
+	b.rows = rows
 	if err := l.st.commit(ctx, eventlog.StreamEvents, rows, touched, last, now); err != nil {
 		return err
 	}

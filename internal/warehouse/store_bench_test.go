@@ -51,7 +51,7 @@ func BenchmarkCommit(b *testing.B) {
 		b.Fatal(err)
 	}
 	// What app.tuneWarehouse sets with the default --memory-limit-mb (448).
-	for _, q := range []string{fmt.Sprintf("SET threads = %d", max(runtime.NumCPU()/2, 1)), "SET memory_limit = '179MB'"} {
+	for _, q := range []string{fmt.Sprintf("SET threads = %d", max(runtime.NumCPU()/2, 1)), "SET memory_limit = '112MB'"} {
 		if _, err := d.ExecContext(ctx, q); err != nil {
 			b.Fatal(err)
 		}

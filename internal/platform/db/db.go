@@ -37,8 +37,8 @@ type DB struct {
 // restart time: changes not yet checkpointed are held by DuckDB's buffer
 // manager (within memory_limit, spilling to its temporary directory beyond
 // it) and a crash leaves up to this much log to replay on the next start
-// (96MB: about 2 seconds). With the server's default memory limit for
-// DuckDB (179MB), 96MB spilled 10MB; 128MB spilled 44MB and was no faster.
+// (96MB: about 2 seconds). With a memory_limit of 179MB, 96MB spilled
+// 10MB; 128MB spilled 44MB and was no faster.
 const checkpointThreshold = "96MB"
 
 // Open opens (creating if needed) the DuckDB file at path and applies
