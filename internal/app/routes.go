@@ -135,7 +135,7 @@ func (a *App) routes() (http.Handler, error) {
 	h = a.Auth.LoadSession(h)
 	h = a.withPreSession(h)
 	h = httpx.MaxBody(formBodyLimit)(h)
-	h = httpx.SecurityHeaders(httpx.SecurityOptions{HSTS: a.Config.SecureCookies()})(h)
+	h = httpx.SecurityHeaders(httpx.SecurityOptions{HSTS: a.Config.SecureCookies(), IsAPI: isAPI})(h)
 	h = httpx.RequestLog(a.Logger, metrics)(h)
 	h = httpx.Recover(a.Logger, isAPI, renderer.Deny)(h)
 	return h, nil

@@ -69,6 +69,33 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
+func TestSecurityHeadersForAPIResponses(t *testing.T) {
+	t.Parallel()
+	isAPI := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+	srv := httptest.NewServer(SecurityHeaders(SecurityOptions{HSTS: true, IsAPI: isAPI})(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, Nonce(r.Context())) })))
+	t.Cleanup(srv.Close)
+
+	res := send(t, srv, http.MethodGet, "/api/x", nil, "")
+	for k, v := range map[string]string{
+		"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+		"X-Content-Type-Options":    "nosniff",
+		"X-Frame-Options":           "DENY",
+		"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+		"Permissions-Policy":        "",
+	} {
+		if got := res.header.Get(k); got != v {
+			t.Errorf("API response: %s = %q, want %q", k, got, v)
+		}
+	}
+	if res.body != "" {
+		t.Errorf("API request got nonce %q, want none", res.body)
+	}
+	if page := send(t, srv, http.MethodGet, "/page", nil, ""); !strings.Contains(page.header.Get("Content-Security-Policy"), "'nonce-"+page.body+"'") || page.body == "" {
+		t.Errorf("page: CSP %q with nonce %q, want the document policy", page.header.Get("Content-Security-Policy"), page.body)
+	}
+}
+
 func TestNonceWithoutMiddleware(t *testing.T) {
 	t.Parallel()
 	if got := Nonce(t.Context()); got != "" {
