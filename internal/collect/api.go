@@ -117,7 +117,7 @@ func (h *Handler) postPageEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req pageEventRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := decodePageEvent(body, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -178,13 +178,25 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // readBody reads a JSON (or text/plain JSON, as browsers send with
 // sendBeacon) body of at most limit bytes that is valid UTF-8.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	switch ct := r.Header.Get("Content-Type"); ct {
+	case "", "application/json", "text/plain", "text/plain;charset=UTF-8": // what clients send, parsed or not
+	default:
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "text/plain") {
 			return nil, httpx.Errorf(http.StatusUnsupportedMediaType, "Content-Type must be application/json (or text/plain), not %q", ct)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	lr := http.MaxBytesReader(w, r.Body, limit)
+	var body []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= limit {
+		// The length is known (and net/http holds the body to it): read it
+		// into a buffer of that size, not one grown from 512 bytes.
+		body = make([]byte, n)
+		_, err = io.ReadFull(lr, body)
+	} else {
+		body, err = io.ReadAll(lr)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
