@@ -72,13 +72,20 @@ func storedVisits(t *testing.T, d *db.DB) []storedVisit {
 	return out
 }
 
-func TestWriteVisitsKeepsOneCurrentRowPerVisit(t *testing.T) {
-	t.Parallel()
+// openStore opens a fresh database and the loader's store on it.
+func openStore(t *testing.T) (*db.DB, *store) {
+	t.Helper()
 	d := dbtest.Open(t)
 	st, err := newStore(d)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d, st
+}
+
+func TestWriteVisitsKeepsOneCurrentRowPerVisit(t *testing.T) {
+	t.Parallel()
+	d, st := openStore(t)
 	z := newSessionizer()
 	// Batch k is written at wall clock w(k).
 	w := func(k int) time.Time { return t0.Add(time.Hour + time.Duration(k)*time.Second) }
@@ -156,16 +163,12 @@ func TestWriteVisitsKeepsOneCurrentRowPerVisit(t *testing.T) {
 
 func TestWriteVisitsFailsForAMissingRow(t *testing.T) {
 	t.Parallel()
-	d := dbtest.Open(t)
-	st, err := newStore(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, st := openStore(t)
 	z := newSessionizer()
 	// A visit the sessionizer believes written, which visits does not hold.
 	z.restore(&Session{ID: "s_gone", SiteID: "site_a", VisitorID: "v1", Start: t0, End: t0, Pageviews: 1, Events: 1,
 		Interactions: 1, EntryPage: "/a", ExitPage: "/a"})
-	err = writeVisitBatch(t, d, st, z, t0, pv("e1", "v1", "/b", time.Minute), pv("e2", "v2", "/a", time.Minute))
+	err := writeVisitBatch(t, d, st, z, t0, pv("e1", "v1", "/b", time.Minute), pv("e2", "v2", "/a", time.Minute))
 	if err == nil || !strings.Contains(err.Error(), "s_gone") {
 		t.Fatalf("writeVisits with a restored visit missing from visits: %v; want an error naming s_gone", err)
 	}
