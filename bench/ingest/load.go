@@ -115,21 +115,44 @@ type workerStats struct {
 	samples map[string]string
 }
 
-// runLoad drives target with conc closed-loop workers: warmup, then dur
-// measured (requests completing inside the window count), then stop. pid
-// is the server process (0 for the in-process no-op server).
-func runLoad(ctx context.Context, kind clientKind, t target, conc int, warmup, dur time.Duration, pid int) (loadResult, error) {
-	newDoer, closeAll, err := doerFactory(kind, t, conc)
-	if err != nil {
-		return loadResult{}, err
+func newWorkerStats() *workerStats {
+	return &workerStats{lat: make([]uint32, 0, 4096), errs: map[string]int64{}, samples: map[string]string{}}
+}
+
+// record counts one request sent at t0 and answered (or failed) at t1 if
+// t1 falls in the measured window [mStart, mEnd], and reports whether it
+// failed.
+func (ws *workerStats) record(t target, t0, t1, mStart, mEnd time.Time, status int, body []byte, err error) (failed bool) {
+	var key, sample string
+	switch {
+	case err != nil:
+		key, sample = errClass(err), err.Error()
+	case status != t.okStatus:
+		key, sample = "HTTP "+strconv.Itoa(status), string(body)
+	case t.okBody != nil && !bytes.Contains(body, t.okBody):
+		key, sample = "HTTP "+strconv.Itoa(status)+" unexpected body", string(body)
 	}
-	defer closeAll()
-	var seq atomic.Uint64
-	start := time.Now()
-	mStart := start.Add(warmup)
+	if t1.Before(mStart) || t1.After(mEnd) {
+		return key != ""
+	}
+	if key != "" {
+		ws.errs[key]++
+		if _, ok := ws.samples[key]; !ok {
+			ws.samples[key] = sample
+		}
+		return true
+	}
+	ws.ok++
+	ws.lat = append(ws.lat, uint32(min(t1.Sub(t0).Microseconds(), 1<<32-1)))
+	return false
+}
+
+// runLoad drives target with conc closed-loop connections: warmup, then
+// dur measured (requests completing inside the window count), then stop.
+// pid is the server process (0 for the in-process no-op server).
+func runLoad(ctx context.Context, kind clientKind, loops int, t target, conc int, warmup, dur time.Duration, pid int) (loadResult, error) {
+	mStart := time.Now().Add(warmup)
 	mEnd := mStart.Add(dur)
-	stats := make([]*workerStats, conc)
-	var wg sync.WaitGroup
 	var cpu *cpuMeter
 	cpuReady := make(chan struct{})
 	go func() {
@@ -137,62 +160,18 @@ func runLoad(ctx context.Context, kind clientKind, t target, conc int, warmup, d
 		cpu = startCPU(pid)
 		close(cpuReady)
 	}()
-	for w := range conc {
-		ws := &workerStats{lat: make([]uint32, 0, 4096), errs: map[string]int64{}, samples: map[string]string{}}
-		stats[w] = ws
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d := newDoer()
-			defer d.close()
-			var buf []byte
-			respBuf := make([]byte, 4096)
-			for ctx.Err() == nil {
-				if time.Now().After(mEnd) {
-					return
-				}
-				i := seq.Add(1) - 1
-				buf = t.body(i, buf[:0])
-				t0 := time.Now()
-				status, n, err := d.post(ctx, int(i%uint64(len(t.headers))), buf, respBuf)
-				var key, sample string
-				if err == nil {
-					switch {
-					case status != t.okStatus:
-						key, sample = "HTTP "+strconv.Itoa(status), string(respBuf[:n])
-					case t.okBody != nil && !bytes.Contains(respBuf[:n], t.okBody):
-						key, sample = "HTTP "+strconv.Itoa(status)+" unexpected body", string(respBuf[:n])
-					}
-				} else {
-					if ctx.Err() != nil {
-						return
-					}
-					key, sample = errClass(err), err.Error()
-				}
-				t1 := time.Now()
-				if t1.Before(mStart) || t1.After(mEnd) {
-					if key != "" {
-						time.Sleep(5 * time.Millisecond)
-					}
-					continue
-				}
-				if key != "" {
-					ws.errs[key]++
-					if _, ok := ws.samples[key]; !ok {
-						ws.samples[key] = sample
-					}
-					time.Sleep(5 * time.Millisecond) // do not spin on a failing server
-					continue
-				}
-				ws.ok++
-				us := t1.Sub(t0).Microseconds()
-				ws.lat = append(ws.lat, uint32(min(us, 1<<32-1)))
-			}
-		}()
+	var stats []*workerStats
+	var err error
+	if kind == clientLoop {
+		stats, err = runLoops(ctx, t, conc, loops, mStart, mEnd)
+	} else {
+		stats, err = runWorkers(ctx, kind, t, conc, mStart, mEnd)
 	}
-	wg.Wait()
 	<-cpuReady
 	cpu.stop()
+	if err != nil {
+		return loadResult{}, err
+	}
 
 	res := loadResult{Concurrency: conc, Seconds: dur.Seconds(), Errors: map[string]int64{}, ErrorSamples: map[string]string{}}
 	var all []uint32
@@ -219,6 +198,45 @@ func runLoad(ctx context.Context, kind clientKind, t target, conc int, warmup, d
 	}
 	res.Client = string(kind)
 	return res, nil
+}
+
+// runWorkers drives t with conc goroutines, each with its own doer (one
+// connection) sending a request as soon as the previous one is answered.
+func runWorkers(ctx context.Context, kind clientKind, t target, conc int, mStart, mEnd time.Time) ([]*workerStats, error) {
+	newDoer, closeAll, err := doerFactory(kind, t, conc)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll()
+	var seq atomic.Uint64
+	stats := make([]*workerStats, conc)
+	var wg sync.WaitGroup
+	for w := range conc {
+		ws := newWorkerStats()
+		stats[w] = ws
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := newDoer()
+			defer d.close()
+			var buf []byte
+			respBuf := make([]byte, 4096)
+			for ctx.Err() == nil && time.Now().Before(mEnd) {
+				i := seq.Add(1) - 1
+				buf = t.body(i, buf[:0])
+				t0 := time.Now()
+				status, n, err := d.post(ctx, int(i%uint64(len(t.headers))), buf, respBuf)
+				if err != nil && ctx.Err() != nil {
+					return
+				}
+				if ws.record(t, t0, time.Now(), mStart, mEnd, status, respBuf[:n], err) {
+					time.Sleep(5 * time.Millisecond) // do not spin on a failing server
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return stats, nil
 }
 
 // quantileMS returns the q-quantile (nearest rank) of sorted µs values in ms.

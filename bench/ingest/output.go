@@ -56,7 +56,11 @@ func printTable(w io.Writer, r *report, o options) {
 	}
 	ran := func(c *cpuUse) bool { return c != nil }
 	if ran(r.Noop.CPU) {
-		line("no-op net/http ceiling", fmt.Sprintf("%7s req/s", thousands(r.Noop.ReqPerSec)), "")
+		note := ""
+		if r.Noop.Client != string(o.client) {
+			note = "(" + r.Noop.Client + " client: the faster here)"
+		}
+		line("no-op net/http ceiling", fmt.Sprintf("%7s req/s", thousands(r.Noop.ReqPerSec)), note)
 	} else {
 		line("no-op net/http ceiling", "  (not run)", "")
 	}
@@ -96,13 +100,16 @@ func printTable(w io.Writer, r *report, o options) {
 		fmt.Sprintf("(target < %d MB: %s)", targetRSSMB, verdict(r.Targets.RSSOK, rssMiss)))
 
 	fmt.Fprintf(w, "\nphase details — client %s, %s measured per phase after a %s warm-up; CPU in cores of %d ('client' is this program, 'other' the rest of the machine)\n",
-		clientName(o.client), o.duration, warmupFor(o.duration), r.Cores)
+		clientName(o), o.duration, warmupFor(o.duration), r.Cores)
 	fmt.Fprintf(w, "  %-8s %5s %10s %11s %8s %8s %8s  %6s %6s %6s  %s\n", "phase", "conc", "req/s", "events/s", "p50 ms", "p99 ms", "max ms", "server", "client", "other", "notes")
 	for _, p := range []struct {
 		name string
 		r    loadResult
 	}{{"no-op", r.Noop}, {"single", r.Single}, {"batched", r.Batched}} { // the probe phase ran between single and batched
 		var notes []string
+		if p.r.Client != "" && p.r.Client != string(o.client) {
+			notes = append(notes, p.r.Client+" client")
+		}
 		if p.r.RSSAfterMB > 0 {
 			notes = append(notes, fmt.Sprintf("RSS %s MB at the end, %s MB peak incl. the wait", thousands(p.r.RSSAfterMB), thousands(p.r.RSSPeakMB)))
 		}
@@ -193,11 +200,14 @@ func printErrors(w io.Writer, phase string, errs map[string]int64, samples map[s
 	}
 }
 
-func clientName(k clientKind) string {
-	if k == clientStd {
+func clientName(o options) string {
+	switch o.client {
+	case clientStd:
 		return "net/http Client (keep-alive)"
+	case clientLoop:
+		return fmt.Sprintf("HTTP/1.1 from %d epoll event loop(s) (one keep-alive connection per concurrent request)", o.clientLoops)
 	}
-	return "raw HTTP/1.1 (one keep-alive connection per worker)"
+	return "raw HTTP/1.1 (one goroutine and keep-alive connection per worker)"
 }
 
 func printMem(w io.Writer, when string, m *memBreakdown) {

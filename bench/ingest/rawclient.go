@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -37,6 +36,9 @@ const (
 	// answers parsed in place. It spends a fraction of net/http's CPU per
 	// request, which on a shared machine leaves the cores to the server.
 	clientRaw clientKind = "raw"
+	// clientLoop drives all connections from epoll event loops (Linux),
+	// one read and one write system call per request.
+	clientLoop clientKind = "loop"
 )
 
 // doerFactory returns a constructor of per-worker doers for target t.
@@ -45,34 +47,41 @@ func doerFactory(kind clientKind, t target, conc int) (newDoer func() doer, clos
 	case clientStd:
 		c := newClient(conc)
 		return func() doer { return &stdDoer{c: c, t: t} }, c.CloseIdleConnections, nil
-	case clientRaw:
+	case clientRaw, clientLoop: // the loop client has no doers; probes use raw ones
 		u, err := url.Parse(t.url)
 		if err != nil {
 			return nil, nil, err
 		}
-		var heads [][]byte
-		for _, h := range t.headers {
-			var b bytes.Buffer
-			fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), u.Host)
-			keys := make([]string, 0, len(h))
-			for k := range h {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				for _, v := range h[k] {
-					fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-				}
-			}
-			b.WriteString("Content-Length: ")
-			heads = append(heads, b.Bytes())
-		}
+		heads := requestHeads(u, t)
 		var n atomic.Uint32
 		return func() doer {
 			return &rawDoer{addr: u.Host, heads: heads, local: localAddr(n.Add(1) - 1)}
 		}, func() {}, nil
 	}
-	return nil, nil, fmt.Errorf("unknown client %q (std or raw)", kind)
+	return nil, nil, fmt.Errorf("unknown client %q (loop, raw or std)", kind)
+}
+
+// requestHeads pre-encodes t's request line and headers, one per header
+// set, each ending in "Content-Length: ".
+func requestHeads(u *url.URL, t target) [][]byte {
+	var heads [][]byte
+	for _, h := range t.headers {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), u.Host)
+		keys := make([]string, 0, len(h))
+		for k := range h {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			for _, v := range h[k] {
+				fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+			}
+		}
+		b.WriteString("Content-Length: ")
+		heads = append(heads, b.Bytes())
+	}
+	return heads
 }
 
 type stdDoer struct {
@@ -103,7 +112,7 @@ type rawDoer struct {
 	heads [][]byte // "POST … Content-Length: " per header set
 	local *net.TCPAddr
 	conn  net.Conn
-	br    *bufio.Reader
+	rbuf  []byte
 	wbuf  []byte
 }
 
@@ -119,7 +128,7 @@ func (d *rawDoer) post(ctx context.Context, h int, body, resp []byte) (int, int,
 				return 0, 0, err
 			}
 		}
-		d.conn, d.br = c, bufio.NewReaderSize(c, 16<<10)
+		d.conn = c
 	}
 	d.wbuf = append(d.wbuf[:0], d.heads[h]...)
 	d.wbuf = strconv.AppendInt(d.wbuf, int64(len(body)), 10)
@@ -130,108 +139,125 @@ func (d *rawDoer) post(ctx context.Context, h int, body, resp []byte) (int, int,
 		d.close()
 		return 0, 0, err
 	}
-	status, n, keep, err := d.readResponse(resp)
-	if err != nil || !keep {
-		d.close()
+	d.rbuf = d.rbuf[:0]
+	for {
+		if cap(d.rbuf)-len(d.rbuf) < 4096 {
+			d.rbuf = append(d.rbuf, make([]byte, 16<<10)...)[:len(d.rbuf)]
+		}
+		n, err := d.conn.Read(d.rbuf[len(d.rbuf):cap(d.rbuf)])
+		d.rbuf = d.rbuf[:len(d.rbuf)+n]
+		r, perr := parseResponse(d.rbuf)
+		switch {
+		case perr != nil:
+			d.close()
+			return 0, 0, perr
+		case r.complete:
+			if !r.keep || r.consumed < len(d.rbuf) {
+				d.close()
+			}
+			return r.status, copy(resp, r.body), nil
+		case err != nil:
+			d.close()
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, 0, err
+		}
 	}
-	return status, n, err
 }
 
-// readResponse parses one HTTP/1.1 response: status line, headers, and a
-// Content-Length or chunked body.
-func (d *rawDoer) readResponse(resp []byte) (status, n int, keep bool, err error) {
-	line, err := d.br.ReadSlice('\n')
-	if err != nil {
-		return 0, 0, false, err
+// response is one parsed HTTP/1.1 answer.
+type response struct {
+	complete bool // false: more bytes are needed
+	status   int
+	body     []byte // aliases the input unless the body was chunked
+	consumed int    // bytes of the input the answer took
+	keep     bool   // the connection stays open
+}
+
+// parseResponse parses the HTTP/1.1 answer at the start of b: status line,
+// headers and a Content-Length or chunked body. An answer whose body runs
+// until the connection closes is an error: net/http servers always frame
+// theirs on keep-alive connections.
+func parseResponse(b []byte) (response, error) {
+	end := bytes.Index(b, []byte("\r\n\r\n"))
+	if end < 0 {
+		if len(b) > 64<<10 {
+			return response{}, errBadResponse
+		}
+		return response{}, nil
 	}
-	// "HTTP/1.1 202 Accepted\r\n"
+	head := b[:end+2]
+	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	// "HTTP/1.1 202 Accepted"
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, 0, false, errBadResponse
+		return response{}, errBadResponse
 	}
-	status, err = strconv.Atoi(string(line[9:12]))
+	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, 0, false, errBadResponse
+		return response{}, errBadResponse
 	}
-	length, chunked, keep := -1, false, true
-	for {
-		line, err = d.br.ReadSlice('\n')
-		if err != nil {
-			return status, 0, false, err
-		}
-		if len(line) <= 2 { // "\r\n"
-			break
-		}
+	r := response{status: status, keep: true}
+	length, chunked := -1, false
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
 		k, v, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return status, 0, false, errBadResponse
+			return response{}, errBadResponse
 		}
 		v = bytes.TrimSpace(v)
 		switch {
 		case asciiEqualFold(k, "Content-Length"):
-			if length, err = strconv.Atoi(string(v)); err != nil {
-				return status, 0, false, errBadResponse
+			if length, err = strconv.Atoi(string(v)); err != nil || length < 0 {
+				return response{}, errBadResponse
 			}
 		case asciiEqualFold(k, "Transfer-Encoding"):
 			chunked = asciiEqualFold(v, "chunked")
 		case asciiEqualFold(k, "Connection"):
-			if asciiEqualFold(v, "close") {
-				keep = false
-			}
+			r.keep = !asciiEqualFold(v, "close")
 		}
 	}
+	at := end + 4
 	switch {
 	case chunked:
 		for {
-			line, err = d.br.ReadSlice('\n')
-			if err != nil {
-				return status, n, false, err
+			i := bytes.Index(b[at:], []byte("\r\n"))
+			if i < 0 {
+				return response{}, nil
 			}
-			sz, err := strconv.ParseInt(string(bytes.TrimSpace(bytes.SplitN(line, []byte(";"), 2)[0])), 16, 64)
-			if err != nil {
-				return status, n, false, errBadResponse
+			size, _, _ := bytes.Cut(b[at:at+i], []byte(";"))
+			sz, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 64)
+			if err != nil || sz < 0 || sz > 1<<30 {
+				return response{}, errBadResponse
 			}
-			if sz == 0 {
-				_, err = d.br.ReadSlice('\n') // no trailers from net/http servers
-				return status, n, keep, err
+			at += i + 2
+			if sz == 0 { // no trailers from net/http servers
+				if len(b) < at+2 {
+					return response{}, nil
+				}
+				r.complete, r.consumed = true, at+2
+				return r, nil
 			}
-			m, err := d.readBody(int(sz), resp[n:])
-			n += m
-			if err != nil {
-				return status, n, false, err
+			if len(b) < at+int(sz)+2 {
+				return response{}, nil
 			}
-			if _, err := d.br.Discard(2); err != nil {
-				return status, n, false, err
-			}
+			r.body = append(r.body, b[at:at+int(sz)]...)
+			at += int(sz) + 2
 		}
 	case length >= 0:
-		n, err = d.readBody(length, resp)
-		return status, n, keep && err == nil, err
-	default: // body until close
-		n, _ = io.ReadFull(d.br, resp)
-		_, _ = io.Copy(io.Discard, d.br)
-		return status, n, false, nil
-	}
-}
-
-// readBody reads length bytes, keeping the first len(dst).
-func (d *rawDoer) readBody(length int, dst []byte) (int, error) {
-	k := min(length, len(dst))
-	n, err := io.ReadFull(d.br, dst[:k])
-	if err != nil {
-		return n, err
-	}
-	if rest := length - k; rest > 0 {
-		if _, err := d.br.Discard(rest); err != nil {
-			return n, err
+		if len(b) < at+length {
+			return response{}, nil
 		}
+		r.complete, r.body, r.consumed = true, b[at:at+length], at+length
+		return r, nil
 	}
-	return n, nil
+	return response{}, errBadResponse
 }
 
 func (d *rawDoer) close() {
 	if d.conn != nil {
 		_ = d.conn.Close()
-		d.conn, d.br = nil, nil
+		d.conn = nil
 	}
 }
 

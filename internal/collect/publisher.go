@@ -27,6 +27,9 @@ const (
 // publisher groups events into log messages; see the constants above.
 type publisher struct {
 	log *eventlog.Log
+	// bufs recycles encoding and message buffers (*[]byte): the NATS
+	// client copies a message's data as it is published.
+	bufs sync.Pool
 
 	mu     sync.Mutex
 	cur    *round // gathering events, nil when empty
@@ -52,21 +55,20 @@ func (p *publisher) publish(ctx context.Context, evs []*event.Event) error {
 		return nil
 	}
 	// Encode outside the lock; only the copy into the round is serialised.
-	type encoded struct {
-		subject string
-		data    []byte
-	}
-	encs := make([]encoded, 0, 1)
+	subjects, encs := make([]string, 0, 1), make([]*[]byte, 0, 1)
 	for _, e := range evs {
 		subject, err := eventlog.EventSubject(e.SiteID)
 		if err != nil {
+			p.free(encs...)
 			return err
 		}
-		if n := len(encs); n > 0 && encs[n-1].subject == subject && len(encs[n-1].data) < maxMessageBytes {
-			encs[n-1].data = event.AppendEvent(encs[n-1].data, e)
+		if n := len(encs); n > 0 && subjects[n-1] == subject && len(*encs[n-1]) < maxMessageBytes {
+			*encs[n-1] = event.AppendEvent(*encs[n-1], e)
 			continue
 		}
-		encs = append(encs, encoded{subject: subject, data: event.AppendEvent(nil, e)})
+		b := p.buf(0)
+		*b = event.AppendEvent(*b, e)
+		subjects, encs = append(subjects, subject), append(encs, b)
 	}
 
 	p.mu.Lock()
@@ -74,8 +76,8 @@ func (p *publisher) publish(ctx context.Context, evs []*event.Event) error {
 		p.cur = &round{msgs: map[string][]*[]byte{}, done: make(chan struct{})}
 	}
 	r := p.cur
-	for _, x := range encs {
-		r.add(x.subject, x.data)
+	for i, b := range encs {
+		p.add(r, subjects[i], *b)
 	}
 	var lead *round
 	if p.rounds < maxRounds {
@@ -83,6 +85,7 @@ func (p *publisher) publish(ctx context.Context, evs []*event.Event) error {
 		lead, p.cur = r, nil
 	}
 	p.mu.Unlock()
+	p.free(encs...) // copied into the round
 
 	if lead != nil {
 		p.store(lead)
@@ -95,17 +98,38 @@ func (p *publisher) publish(ctx context.Context, evs []*event.Event) error {
 	}
 }
 
-// add appends encoded events to the open message of subject, starting a
+// add appends encoded events to r's open message of subject, starting a
 // new message when it is full.
-func (r *round) add(subject string, data []byte) {
+func (p *publisher) add(r *round, subject string, data []byte) {
 	list := r.msgs[subject]
 	if n := len(list); n > 0 && len(*list[n-1])+len(data) <= maxMessageBytes {
 		*list[n-1] = append(*list[n-1], data...)
 		return
 	}
-	b := make([]byte, 0, max(len(data)+len(event.BatchMagic), 4<<10))
-	b = append(event.AppendBatchHeader(b), data...)
-	r.msgs[subject] = append(list, &b)
+	b := p.buf(len(data) + len(event.BatchMagic))
+	*b = append(event.AppendBatchHeader(*b), data...)
+	r.msgs[subject] = append(list, b)
+}
+
+// buf returns an empty buffer from the pool, or a new one with room for
+// at least n bytes.
+func (p *publisher) buf(n int) *[]byte {
+	if b, ok := p.bufs.Get().(*[]byte); ok {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, max(n, 4<<10))
+	return &b
+}
+
+// free returns buffers to the pool; message-sized ones only, so one huge
+// request does not pin its memory.
+func (p *publisher) free(bufs ...*[]byte) {
+	for _, b := range bufs {
+		if cap(*b) <= 2*maxMessageBytes {
+			p.bufs.Put(b)
+		}
+	}
 }
 
 // store publishes a round and answers its requests; then, when events
@@ -127,6 +151,12 @@ func (p *publisher) store(r *round) {
 		r.err = fmt.Errorf("publish events: %w", err)
 	}
 	close(r.done)
+	if err == nil {
+		// Every message is acknowledged: nothing will send one again.
+		for _, list := range r.msgs {
+			p.free(list...)
+		}
+	}
 
 	p.mu.Lock()
 	next := p.cur

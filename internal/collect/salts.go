@@ -56,10 +56,20 @@ func (s *salts) today(ctx context.Context, now time.Time) (string, error) {
 // the site, the address and the user agent. The address itself is never
 // stored.
 func visitorID(salt, siteID string, ip netip.Addr, userAgent string) string {
-	h := sha256.New()
-	for _, part := range []string{salt, siteID, ip.String(), userAgent} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	var in [512]byte
+	b := append(in[:0], salt...)
+	b = append(append(b, 0), siteID...)
+	b = append(b, 0)
+	if ip.IsValid() {
+		b = ip.AppendTo(b)
+	} else {
+		b = append(b, ip.String()...) // "invalid IP", as before
 	}
-	return "v_" + hex.EncodeToString(h.Sum(nil)[:12])
+	b = append(b, 0)
+	b = append(append(b, userAgent...), 0)
+	sum := sha256.Sum256(b)
+	var out [2 + 24]byte
+	copy(out[:], "v_")
+	hex.Encode(out[2:], sum[:12])
+	return string(out[:])
 }

@@ -87,7 +87,7 @@ func (s *store) commit(ctx context.Context, stream string, rows []row, sessions 
 }
 
 func (s *store) write(ctx context.Context, conn *sql.Conn, stream string, rows []row, sessions map[string]*Session, lastSeq uint64, now time.Time) error {
-	if err := appendRows(conn, "events", len(rows), func(i int) []driver.Value { return eventValues(rows[i]) }); err != nil {
+	if err := appendRows(conn, "events", len(rows), func(i int, dst []driver.Value) []driver.Value { return eventValues(dst, rows[i]) }); err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
 	if err := s.writeVisits(ctx, conn, sessions, now); err != nil {
@@ -100,7 +100,9 @@ func (s *store) write(ctx context.Context, conn *sql.Conn, stream string, rows [
 }
 
 // appendRows bulk-appends n rows to table on conn, inside its transaction.
-func appendRows(conn *sql.Conn, table string, n int, values func(i int) []driver.Value) error {
+// values appends row i's columns to dst (empty; reused from row to row:
+// the appender copies what it is given).
+func appendRows(conn *sql.Conn, table string, n int, values func(i int, dst []driver.Value) []driver.Value) error {
 	if n == 0 {
 		return nil
 	}
@@ -109,8 +111,10 @@ func appendRows(conn *sql.Conn, table string, n int, values func(i int) []driver
 		if err != nil {
 			return err
 		}
+		var row []driver.Value
 		for i := range n {
-			if err := app.AppendRow(values(i)...); err != nil {
+			row = values(i, row[:0])
+			if err := app.AppendRow(row...); err != nil {
 				_ = app.Close()
 				return err
 			}
@@ -119,8 +123,8 @@ func appendRows(conn *sql.Conn, table string, n int, values func(i int) []driver
 	})
 }
 
-// eventValues lists an event's columns in the table's order.
-func eventValues(r row) []driver.Value {
+// eventValues appends an event's columns, in the table's order, to dst.
+func eventValues(dst []driver.Value, r row) []driver.Value {
 	e := r.ev
 	var props any
 	if len(e.Props) > 0 {
@@ -149,11 +153,11 @@ func eventValues(r row) []driver.Value {
 	if len(e.Traits) > 0 {
 		traits = string(e.Traits)
 	}
-	return []driver.Value{e.SiteID, r.seq, e.ID, e.Time.UTC(), e.Received.UTC(), string(e.Kind), e.Name, e.VisitorID,
+	return append(dst, e.SiteID, r.seq, e.ID, e.Time.UTC(), e.Received.UTC(), string(e.Kind), e.Name, e.VisitorID,
 		r.session, e.UserID, string(e.Origin), e.Interactive, e.Hostname, e.Path, e.Referrer, e.Source, e.Channel,
 		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Browser, e.BrowserVersion, e.OS,
 		e.OSVersion, e.Device, e.Country, e.Region, e.City, props, amount, currency, e.EngagedMS,
-		int16(e.ScrollDepth), traits}
+		int16(e.ScrollDepth), traits)
 }
 
 // decimal4 parses a decimal string ("49", "-3.5", "12.3456") into a

@@ -141,7 +141,7 @@ func loadBenchBatch(b *testing.B, ctx context.Context, d *db.DB, st *store, z *s
 		}
 	}
 	exec("BEGIN TRANSACTION")
-	if err := appendRows(conn, "events", len(rows), func(i int) []driver.Value { return eventValues(rows[i]) }); err != nil {
+	if err := appendRows(conn, "events", len(rows), func(i int, dst []driver.Value) []driver.Value { return eventValues(dst, rows[i]) }); err != nil {
 		b.Fatal(err)
 	}
 	t2 := time.Now()

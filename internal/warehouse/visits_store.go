@@ -46,7 +46,7 @@ func (s *store) writeVisits(ctx context.Context, conn *sql.Conn, sessions map[st
 		}
 	}
 	if len(staged) > 0 {
-		if err := appendRows(conn, "visits_staging", len(staged), func(i int) []driver.Value { return stagedVisitValues(staged[i], now) }); err != nil {
+		if err := appendRows(conn, "visits_staging", len(staged), func(i int, dst []driver.Value) []driver.Value { return stagedVisitValues(dst, staged[i], now) }); err != nil {
 			return fmt.Errorf("stage visits: %w", err)
 		}
 		if _, err := conn.ExecContext(ctx, s.q.MergeVisits, since); err != nil {
@@ -56,7 +56,7 @@ func (s *store) writeVisits(ctx context.Context, conn *sql.Conn, sessions map[st
 			return fmt.Errorf("clear staged visits: %w", err)
 		}
 	}
-	if err := appendRows(conn, "visits", len(full), func(i int) []driver.Value { return visitValues(full[i], now) }); err != nil {
+	if err := appendRows(conn, "visits", len(full), func(i int, dst []driver.Value) []driver.Value { return visitValues(dst, full[i], now) }); err != nil {
 		return fmt.Errorf("append visits: %w", err)
 	}
 	// Written, not yet committed. Should the commit fail, the loader drops
@@ -71,17 +71,17 @@ func (s *store) writeVisits(ctx context.Context, conn *sql.Conn, sessions map[st
 // was written, which changes its dimensions (they come from its first event).
 func startMoved(v *Session) bool { return !v.Start.Equal(v.storedStart) }
 
-// visitValues lists a visit's columns in the order of visits.
-func visitValues(v *Session, now time.Time) []driver.Value {
-	return []driver.Value{v.ID, v.SiteID, v.VisitorID, v.UserID, v.Start, v.End, v.EntryPage, v.ExitPage,
+// visitValues appends a visit's columns, in the order of visits, to dst.
+func visitValues(dst []driver.Value, v *Session, now time.Time) []driver.Value {
+	return append(dst, v.ID, v.SiteID, v.VisitorID, v.UserID, v.Start, v.End, v.EntryPage, v.ExitPage,
 		v.Hostname, v.Referrer, v.Source, v.Channel, v.UTMSource, v.UTMMedium, v.UTMCampaign, v.UTMTerm, v.UTMContent,
 		v.Browser, v.OS, v.Device, v.Country, v.Region, v.City, int32(v.Pageviews), int32(v.Events), int32(v.Interactions),
-		v.Bounce(), int32(v.DurationSeconds()), now}
+		v.Bounce(), int32(v.DurationSeconds()), now)
 }
 
-// stagedVisitValues lists a written visit's columns in the order of
-// visits_staging.
-func stagedVisitValues(v *Session, now time.Time) []driver.Value {
-	return []driver.Value{v.ID, v.storedStart, startMoved(v), v.UserID, v.End, v.EntryPage, v.ExitPage,
-		int32(v.Pageviews), int32(v.Events), int32(v.Interactions), v.Bounce(), int32(v.DurationSeconds()), now}
+// stagedVisitValues appends a written visit's columns, in the order of
+// visits_staging, to dst.
+func stagedVisitValues(dst []driver.Value, v *Session, now time.Time) []driver.Value {
+	return append(dst, v.ID, v.storedStart, startMoved(v), v.UserID, v.End, v.EntryPage, v.ExitPage,
+		int32(v.Pageviews), int32(v.Events), int32(v.Interactions), v.Bounce(), int32(v.DurationSeconds()), now)
 }

@@ -89,13 +89,24 @@ func Errorf(status int, format string, args ...any) *Error {
 // The first match in that order wins, tested with errors.As and errors.Is.
 // Whenever the answer is a 5xx, the full error is logged once at Error level
 // with the request method and path; its text never reaches the client.
-// A nil logger means slog.Default().
+// An error that is the request's own context ending (the client went away)
+// is no server failure: it is answered 499, as nginx does, and logged at
+// Debug. A nil logger means slog.Default().
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if ctxErr := r.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		logger.LogAttrs(r.Context(), slog.LevelDebug, "client went away",
+			slog.String("request.method", r.Method),
+			slog.String("request.path", r.URL.Path),
+			slog.Any("error", err),
+		)
+		WriteJSON(w, StatusClientClosedRequest, errorBody{Error: "client closed request"})
+		return
+	}
 	status, msg := classify(err)
 	if status >= 500 {
-		if logger == nil {
-			logger = slog.Default()
-		}
 		logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request.method", r.Method),
 			slog.String("request.path", r.URL.Path),
@@ -105,6 +116,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	}
 	WriteJSON(w, status, errorBody{Error: msg})
 }
+
+// StatusClientClosedRequest is the status recorded for requests whose
+// client left before the answer was ready (nginx's 499).
+const StatusClientClosedRequest = 499
 
 // errorBody is the JSON shape of every error response.
 type errorBody struct {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,6 +144,31 @@ func TestWriteError(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWriteErrorClientGone: a request whose client left is answered 499 and
+// not logged as a server failure; the same error on a live request is.
+func TestWriteErrorClientGone(t *testing.T) {
+	t.Parallel()
+	logger, logs := newTestLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gone := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/event", nil)
+	rec := httptest.NewRecorder()
+	WriteError(rec, gone, logger, fmt.Errorf("publish events: %w", context.Canceled))
+	if rec.Code != StatusClientClosedRequest {
+		t.Errorf("client gone: status %d, want %d", rec.Code, StatusClientClosedRequest)
+	}
+	if strings.Contains(logs.String(), "request failed") || !strings.Contains(logs.String(), "client went away") {
+		t.Errorf("client gone: log %s", logs.String())
+	}
+
+	live := httptest.NewRequest(http.MethodPost, "/api/event", nil)
+	rec = httptest.NewRecorder()
+	WriteError(rec, live, logger, fmt.Errorf("publish events: %w", context.Canceled))
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(logs.String(), "request failed") {
+		t.Errorf("live request: status %d, log %s", rec.Code, logs.String())
 	}
 }
 

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -81,15 +80,13 @@ func RequestLog(logger *slog.Logger, metrics *Metrics) func(http.Handler) http.H
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			st := &routeState{}
-			r = r.WithContext(context.WithValue(r.Context(), routeStateKey{}, st))
 			sw := &statusWriter{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
 			d := time.Since(start)
 
 			route := r.Pattern
 			if route == "" {
-				route = st.pattern
+				route = sw.pattern
 			}
 			if route == "" {
 				route = unmatchedRoute
@@ -116,23 +113,26 @@ func RequestLog(logger *slog.Logger, metrics *Metrics) func(http.Handler) http.H
 func CaptureRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r)
-		noteRoute(r)
+		noteRoute(w, r)
 	})
 }
 
-// routeState carries the matched pattern from CaptureRoute (or another
-// request-replacing middleware of this package) back to RequestLog.
-type routeState struct{ pattern string }
-
-type routeStateKey struct{}
-
-// noteRoute records r.Pattern for the enclosing RequestLog, if any.
-func noteRoute(r *http.Request) {
+// noteRoute records r.Pattern in every statusWriter w wraps, so the
+// enclosing RequestLog learns the route even when middleware between the
+// two replaced the request.
+func noteRoute(w http.ResponseWriter, r *http.Request) {
 	if r.Pattern == "" {
 		return
 	}
-	if st, ok := r.Context().Value(routeStateKey{}).(*routeState); ok && st.pattern == "" {
-		st.pattern = r.Pattern
+	for w != nil {
+		if sw, ok := w.(*statusWriter); ok && sw.pattern == "" {
+			sw.pattern = r.Pattern
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }
 

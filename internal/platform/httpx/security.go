@@ -71,7 +71,7 @@ func SecurityHeaders(opts SecurityOptions) func(http.Handler) http.Handler {
 			}
 			r2 := r.WithContext(context.WithValue(r.Context(), nonceKey{}, nonce))
 			next.ServeHTTP(w, r2)
-			noteRoute(r2)
+			noteRoute(w, r2)
 		})
 	}
 }

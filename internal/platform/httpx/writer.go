@@ -3,11 +3,13 @@ package httpx
 import "net/http"
 
 // statusWriter wraps a ResponseWriter to remember the status code and count
-// the body bytes. Unwrap lets http.ResponseController reach the original.
+// the body bytes, and carries the matched route pattern back from
+// CaptureRoute. Unwrap lets http.ResponseController reach the original.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status  int
+	bytes   int64
+	pattern string
 }
 
 func (sw *statusWriter) WriteHeader(code int) {
