@@ -16,6 +16,7 @@ import (
 	"github.com/mopshq/mops/internal/platform/id"
 	"github.com/mopshq/mops/internal/platform/ui"
 	"github.com/mopshq/mops/internal/sites"
+	"github.com/mopshq/mops/internal/stats"
 	"github.com/mopshq/mops/internal/warehouse"
 )
 
@@ -108,6 +109,7 @@ func (a *App) routes() (http.Handler, error) {
 	}
 	collect.NewHandler(a.Collect, a.Auth, a.Logger, a.clientIP, ipLimit).Register(mux)
 	warehouse.NewHandler(a.Loader, a.Auth, a.Sites, a.Logger).Register(mux)
+	stats.NewHandler(stats.NewService(a.DB), a.Auth, a.Sites, a.Logger).Register(mux)
 
 	mux.Handle("GET /static/", renderer.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,76 @@
+package stats
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/mopshq/mops/internal/platform/auth"
+	"github.com/mopshq/mops/internal/platform/httpx"
+	"github.com/mopshq/mops/internal/sites"
+)
+
+// maxQueryBytes bounds a query's body.
+const maxQueryBytes = 64 << 10
+
+// SiteFinder finds a site by id or domain.
+type SiteFinder interface {
+	Find(ctx context.Context, idOrDomain string) (*sites.Site, error)
+}
+
+// Handler serves the stats API.
+type Handler struct {
+	svc    *Service
+	auth   *auth.Service
+	sites  SiteFinder
+	logger *slog.Logger
+}
+
+// NewHandler returns the handler.
+func NewHandler(svc *Service, a *auth.Service, s SiteFinder, logger *slog.Logger) *Handler {
+	return &Handler{svc: svc, auth: a, sites: s, logger: logger}
+}
+
+// Register adds the routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("POST /api/v2/query", h.auth.RequireKey(auth.ScopeRead, auth.DenyJSON, http.HandlerFunc(h.query)))
+}
+
+// query answers POST /api/v2/query for a site of the key's workspace.
+func (h *Handler) query(w http.ResponseWriter, r *http.Request) {
+	q, err := ParseQuery(http.MaxBytesReader(w, r.Body, maxQueryBytes))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if q.SiteID == "" {
+		h.fail(w, r, invalidf("site_id is required"))
+		return
+	}
+	site, err := h.sites.Find(r.Context(), q.SiteID)
+	if err == nil && site.WorkspaceID != auth.AccessFrom(r.Context()).Workspace.ID {
+		err = sites.ErrNotFound
+	}
+	if errors.Is(err, sites.ErrNotFound) {
+		err = httpx.Errorf(http.StatusNotFound, "no site %q in this workspace", q.SiteID)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res, err := h.svc.Run(r.Context(), site, q)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ie *InvalidError
+	if errors.As(err, &ie) {
+		err = httpx.Errorf(http.StatusBadRequest, "%s", ie.Message)
+	}
+	httpx.WriteError(w, r, h.logger, err)
+}

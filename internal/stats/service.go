@@ -1,0 +1,382 @@
+package stats
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mopshq/mops/internal/platform/db"
+	"github.com/mopshq/mops/internal/sites"
+)
+
+// Service answers stats queries.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewService returns a Service reading d.
+func NewService(d *db.DB) *Service {
+	return &Service{db: d, now: time.Now}
+}
+
+// Result is the answer to a query.
+type Result struct {
+	Results []Row `json:"results"`
+	Meta    Meta  `json:"meta"`
+	Query   Echo  `json:"query"`
+}
+
+// Row is one result row: the dimensions' values and the metrics in the
+// query's order.
+type Row struct {
+	Dimensions []string       `json:"dimensions"`
+	Metrics    []float64      `json:"metrics"`
+	Comparison *ComparisonRow `json:"comparison,omitempty"`
+}
+
+// ComparisonRow is a row's values in the comparison period and the change:
+// percent (rounded) for counts, points for bounce_rate; null when the
+// comparison value is zero.
+type ComparisonRow struct {
+	Dimensions []string   `json:"dimensions"`
+	Metrics    []float64  `json:"metrics"`
+	Change     []*float64 `json:"change"`
+}
+
+// Meta is what the answer says about itself.
+type Meta struct {
+	TimeLabels      []string `json:"time_labels,omitempty"`
+	TotalRows       *int     `json:"total_rows,omitempty"`
+	ImportsIncluded bool     `json:"imports_included"`
+}
+
+// Echo is the query as it was understood: the date range resolved to
+// local date-times, filters and order normalised.
+type Echo struct {
+	SiteID     string      `json:"site_id"`
+	Metrics    []string    `json:"metrics"`
+	DateRange  [2]string   `json:"date_range"`
+	Dimensions []string    `json:"dimensions"`
+	Filters    []*filter   `json:"filters"`
+	OrderBy    [][2]string `json:"order_by"`
+	Include    Include     `json:"include"`
+	Pagination Pagination  `json:"pagination"`
+	Comparison *[2]string  `json:"comparison_date_range,omitempty"`
+}
+
+// Run answers q for site.
+func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result, error) {
+	var earliest time.Time
+	if strings.Trim(string(q.DateRange), `" `) == "all" {
+		var t sql.NullTime
+		if err := s.db.QueryRowContext(ctx, "SELECT min(ts) FROM events WHERE site_id = ?", site.ID).Scan(&t); err != nil {
+			return nil, fmt.Errorf("stats: first event of %s: %w", site.Domain, err)
+		}
+		earliest = t.Time
+	}
+	p, err := newPlan(q, site.Timezone, s.now(), earliest)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Results: []Row{}, Meta: Meta{ImportsIncluded: true}, Query: p.echo(site.Domain)}
+	rows, err := s.aggregate(ctx, site.ID, p, p.period, p.dims)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(p.metrics, mPercentage) {
+		total, err := s.aggregate(ctx, site.ID, p, p.period, nil)
+		if err != nil {
+			return nil, err
+		}
+		all := 0.0
+		if len(total) > 0 {
+			all = total[0].vals[mVisitors]
+		}
+		for _, r := range rows {
+			r.vals[mPercentage] = 0
+			if all > 0 {
+				r.vals[mPercentage] = math.Round(1000*r.vals[mVisitors]/all) / 10
+			}
+		}
+	}
+	p.sort(rows)
+	if p.include.TotalRows {
+		n := len(rows)
+		res.Meta.TotalRows = &n
+	}
+	var labels []string
+	if p.timeDim >= 0 {
+		labels = timeLabels(p.period, p.dims[p.timeDim].grain)
+		if p.include.TimeLabels {
+			res.Meta.TimeLabels = labels
+		}
+	}
+	var compared map[string]*aggRow
+	var cmpLabels []string
+	if p.compare != nil {
+		crows, err := s.aggregate(ctx, site.ID, p, *p.compare, p.dims)
+		if err != nil {
+			return nil, err
+		}
+		compared = make(map[string]*aggRow, len(crows))
+		for _, r := range crows {
+			compared[r.key()] = r
+		}
+		if p.timeDim >= 0 {
+			cmpLabels = timeLabels(*p.compare, p.dims[p.timeDim].grain)
+		}
+	}
+	rows = rows[min(p.offset, len(rows)):]
+	rows = rows[:min(p.limit, len(rows))]
+	for _, r := range rows {
+		row := Row{Dimensions: r.dims, Metrics: r.metrics(p.metrics)}
+		if compared != nil {
+			row.Comparison = p.compareRow(r, compared, labels, cmpLabels)
+		}
+		res.Results = append(res.Results, row)
+	}
+	if len(p.dims) == 0 && len(res.Results) == 0 {
+		res.Results = append(res.Results, Row{Dimensions: []string{}, Metrics: make([]float64, len(p.metrics))})
+	}
+	return res, nil
+}
+
+// aggRow is one group of an aggregate.
+type aggRow struct {
+	dims []string
+	vals map[string]float64
+}
+
+func (r *aggRow) key() string { return strings.Join(r.dims, "\x00") }
+
+func (r *aggRow) metrics(names []string) []float64 {
+	out := make([]float64, len(names))
+	for i, m := range names {
+		out[i] = r.vals[m]
+	}
+	return out
+}
+
+// aggregate computes the plan's metrics for per grouped by dims, merging
+// what each source gives.
+func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per period, dims []dimension) ([]*aggRow, error) {
+	q := *p
+	q.dims = dims
+	want := slices.DeleteFunc(slices.Clone(p.metrics), func(m string) bool { return m == mPercentage })
+	if slices.Contains(p.metrics, mPercentage) && !slices.Contains(want, mVisitors) {
+		want = append(want, mVisitors)
+	}
+	eventDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelEvent })
+	eventFilter, visitFilter, pageFilter := false, false, false
+	for _, f := range p.filters {
+		for _, d := range f.dims(nil) {
+			switch {
+			case d == "event:page":
+				pageFilter, eventFilter = true, true
+			case strings.HasPrefix(d, "event:"):
+				eventFilter = true
+			default:
+				visitFilter = true
+			}
+		}
+	}
+	type step struct {
+		src     source
+		metrics []string
+	}
+	var steps []step
+	if !eventDim && !eventFilter {
+		steps = append(steps, step{source{visits: true}, want})
+	} else {
+		var ev, se, entry []string
+		visitDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelVisit })
+		for _, m := range want {
+			switch {
+			case m == mBounceRate && (eventDim || pageFilter):
+				entry = append(entry, m)
+			case m == mVisitDuration && eventDim:
+				entry = append(entry, m)
+			case sessionMetric(m), m == mVisits && !eventDim:
+				se = append(se, m)
+			default:
+				ev = append(ev, m)
+			}
+		}
+		if len(ev) > 0 {
+			steps = append(steps, step{source{joinVisit: visitDim || visitFilter}, ev})
+		}
+		if len(se) > 0 {
+			steps = append(steps, step{source{visits: true}, se})
+		}
+		if len(entry) > 0 {
+			steps = append(steps, step{source{visits: true, entryRule: true}, entry})
+		}
+	}
+	var out []*aggRow
+	index := map[string]*aggRow{}
+	for _, st := range steps {
+		b := &builder{site: siteID, p: &q, per: per}
+		query := b.selectSQL(st.src, st.metrics)
+		if err := s.scan(ctx, query, b.args, len(dims), st.metrics, func(r *aggRow) {
+			if have := index[r.key()]; have != nil {
+				for k, v := range r.vals {
+					have.vals[k] = v
+				}
+				return
+			}
+			index[r.key()] = r
+			out = append(out, r)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) scan(ctx context.Context, query string, args []any, ndims int, metrics []string, each func(*aggRow)) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("stats query: %w", err)
+	}
+	defer rows.Close()
+	dims := make([]sql.NullString, ndims)
+	vals := make([]sql.NullFloat64, len(metrics))
+	dest := make([]any, 0, ndims+len(metrics))
+	for i := range dims {
+		dest = append(dest, &dims[i])
+	}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("stats query: %w", err)
+		}
+		r := &aggRow{dims: make([]string, ndims), vals: make(map[string]float64, len(metrics)+1)}
+		for i, d := range dims {
+			r.dims[i] = d.String
+		}
+		for i, m := range metrics {
+			r.vals[m] = vals[i].Float64
+		}
+		each(r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("stats query: %w", err)
+	}
+	return nil
+}
+
+// sort orders rows by the plan's order, then by dimensions for ties.
+func (p *plan) sort(rows []*aggRow) {
+	slices.SortStableFunc(rows, func(a, b *aggRow) int {
+		for _, o := range p.order {
+			var c int
+			if i := slices.IndexFunc(p.dims, func(d dimension) bool { return d.name == o.key }); i >= 0 {
+				c = strings.Compare(a.dims[i], b.dims[i])
+			} else {
+				c = cmp.Compare(a.vals[o.key], b.vals[o.key])
+			}
+			if o.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return slices.Compare(a.dims, b.dims)
+	})
+}
+
+// compareRow finds r's counterpart in the comparison period: the same
+// dimension values, the time bucket at the same position.
+func (p *plan) compareRow(r *aggRow, compared map[string]*aggRow, labels, cmpLabels []string) *ComparisonRow {
+	dims := slices.Clone(r.dims)
+	if p.timeDim >= 0 {
+		i := slices.Index(labels, r.dims[p.timeDim])
+		if i < 0 || i >= len(cmpLabels) {
+			return nil
+		}
+		dims[p.timeDim] = cmpLabels[i]
+	}
+	c := &ComparisonRow{Dimensions: dims, Metrics: make([]float64, len(p.metrics)), Change: make([]*float64, len(p.metrics))}
+	other := compared[strings.Join(dims, "\x00")]
+	for i, m := range p.metrics {
+		now := r.vals[m]
+		var then float64
+		if other != nil {
+			then = other.vals[m]
+		}
+		c.Metrics[i] = then
+		switch {
+		case m == mBounceRate:
+			d := now - then
+			c.Change[i] = &d
+		case then != 0:
+			d := math.Round(100 * (now - then) / then)
+			c.Change[i] = &d
+		}
+	}
+	return c
+}
+
+// timeLabels lists every bucket of per at grain, as the buckets label them.
+func timeLabels(per period, grain string) []string {
+	var out []string
+	from, to := per.From.In(per.loc), per.To.In(per.loc)
+	switch grain {
+	case "hour":
+		for t := from.Truncate(time.Hour); t.Before(to); t = t.Add(time.Hour) {
+			out = append(out, t.In(per.loc).Format("2006-01-02 15:00:00"))
+		}
+		return slices.Compact(out)
+	case "day":
+		for t := midnight(from, per.loc); t.Before(to); t = addDays(t, 1) {
+			out = append(out, t.Format(time.DateOnly))
+		}
+	case "week":
+		t := midnight(from, per.loc)
+		for t.Before(to) {
+			out = append(out, t.Format(time.DateOnly))
+			wd := (int(t.Weekday()) + 6) % 7 // days since Monday
+			t = addDays(t, 7-wd)
+		}
+	case "month":
+		t := midnight(from, per.loc)
+		for t.Before(to) {
+			out = append(out, t.Format(time.DateOnly))
+			t = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, per.loc)
+		}
+	}
+	return out
+}
+
+// echo is the query as understood, for the answer.
+func (p *plan) echo(domain string) Echo {
+	e := Echo{SiteID: domain, Metrics: p.metrics, DateRange: [2]string{p.period.first(), p.period.last()},
+		Dimensions: []string{}, Filters: p.filters, Include: p.include,
+		Pagination: Pagination{Limit: p.limit, Offset: p.offset}}
+	if e.Filters == nil {
+		e.Filters = []*filter{}
+	}
+	for _, d := range p.dims {
+		e.Dimensions = append(e.Dimensions, d.name)
+	}
+	for _, o := range p.order {
+		dir := "asc"
+		if o.desc {
+			dir = "desc"
+		}
+		e.OrderBy = append(e.OrderBy, [2]string{o.key, dir})
+	}
+	if p.compare != nil {
+		e.Comparison = &[2]string{p.compare.first(), p.compare.last()}
+	}
+	return e
+}

@@ -1,0 +1,235 @@
+package stats
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Two sources answer a query. Session metrics (visits, bounce rate,
+// duration, views per visit) come from visits, whose dimensions are those
+// of each visit's first event; a visit belongs to the period in which it
+// started. Event metrics under event dimensions or event filters come
+// from events in the period. Without either, every metric comes from
+// visits alone, one scan.
+
+// countedKinds are the events that count as events (pageviews and custom
+// events; not engagement, identify, group or alias).
+const countedKinds = "('pageview', 'custom')"
+
+// builder accumulates SQL arguments.
+type builder struct {
+	args []any
+	site string
+	p    *plan
+	per  period
+}
+
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "?"
+}
+
+// source says which tables a SELECT reads: visits as v, events as e.
+type source struct {
+	visits    bool // FROM visits v (else FROM events e)
+	joinVisit bool // events joined to their visit
+	entryRule bool // event:page conditions read the visit's entry page
+}
+
+// eventBase is the condition on events of the period.
+func (b *builder) eventBase(alias string) string {
+	return fmt.Sprintf("%[1]s.site_id = %[2]s AND %[1]s.ts >= %[3]s AND %[1]s.ts < %[4]s AND %[1]s.kind IN %[5]s",
+		alias, b.arg(b.site), b.arg(b.per.From), b.arg(b.per.To), countedKinds)
+}
+
+// dimExpr is the SQL value of dimension d in src.
+func (b *builder) dimExpr(d dimension, src source) string {
+	switch d.level {
+	case levelVisit:
+		return "v." + d.col
+	case levelTime:
+		col := "e.ts"
+		if src.visits {
+			col = "v.started_at"
+		}
+		return b.bucket(col, d.grain)
+	}
+	if src.visits { // event:page under the entry-page rule
+		return "v.entry_page"
+	}
+	if d.prop != "" {
+		return fmt.Sprintf("coalesce(e.props[%s], '(none)')", b.arg(d.prop))
+	}
+	return "e." + d.col
+}
+
+// bucket labels the time of col in the site's zone: "2026-01-31 13:00:00"
+// by hour, "2026-01-31" by day, the week's Monday, the month's first day
+// (never before the period's first day).
+func (b *builder) bucket(col, grain string) string {
+	local := col
+	if b.p.tz != "UTC" {
+		local = fmt.Sprintf("timezone(%s, %s AT TIME ZONE 'UTC')", sqlString(b.p.tz), col)
+	}
+	switch grain {
+	case "hour":
+		return fmt.Sprintf("strftime(date_trunc('hour', %s), '%%Y-%%m-%%d %%H:00:00')", local)
+	case "day":
+		return fmt.Sprintf("strftime(%s, '%%Y-%%m-%%d')", local)
+	}
+	first := b.per.From.In(b.per.loc).Format(time.DateOnly)
+	return fmt.Sprintf("strftime(greatest(date_trunc('%s', %s), TIMESTAMP '%s'), '%%Y-%%m-%%d')", grain, local, first)
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// where renders the query's filters for src, and-ed.
+func (b *builder) where(src source) string {
+	var parts []string
+	for _, f := range b.p.filters {
+		parts = append(parts, b.filterSQL(f, src))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " AND " + strings.Join(parts, " AND ")
+}
+
+func (b *builder) filterSQL(f *filter, src source) string {
+	switch f.op {
+	case "and", "or":
+		parts := make([]string, len(f.children))
+		for i, c := range f.children {
+			parts[i] = b.filterSQL(c, src)
+		}
+		return "(" + strings.Join(parts, " "+strings.ToUpper(f.op)+" ") + ")"
+	case "not":
+		return "NOT " + b.filterSQL(f.children[0], src)
+	case "has_done", "has_not_done":
+		in := "IN"
+		if f.op == "has_not_done" {
+			in = "NOT IN"
+		}
+		who := "e.visitor_id"
+		if src.visits {
+			who = "v.visitor_id"
+		}
+		return fmt.Sprintf("%s %s (SELECT e.visitor_id FROM events e WHERE %s AND %s)",
+			who, in, b.eventBase("e"), b.filterSQL(f.children[0], source{}))
+	}
+	d, _ := lookupDimension(f.dim)
+	if d.level == levelEvent && src.visits {
+		if src.entryRule && d.name == "event:page" {
+			return b.condition("v.entry_page", f)
+		}
+		// A visit matches when one of its events does.
+		return fmt.Sprintf("v.visit_id IN (SELECT e.visit_id FROM events e WHERE %s AND %s)",
+			b.eventBase("e"), b.condition(b.dimExpr(d, source{}), f))
+	}
+	return b.condition(b.dimExpr(d, src), f)
+}
+
+// condition is f's operator applied to the SQL value expr.
+func (b *builder) condition(raw string, f *filter) string {
+	expr := raw
+	if f.caseless {
+		expr = "lower(" + raw + ")"
+	}
+	val := func(v string) string {
+		if f.caseless {
+			return "lower(" + b.arg(v) + ")"
+		}
+		return b.arg(v)
+	}
+	var parts []string
+	negate := strings.HasSuffix(f.op, "_not")
+	switch strings.TrimSuffix(f.op, "_not") {
+	case "is":
+		vs := make([]string, len(f.values))
+		for i, v := range f.values {
+			vs[i] = val(v)
+		}
+		parts = []string{expr + " IN (" + strings.Join(vs, ", ") + ")"}
+	case "contains":
+		for _, v := range f.values {
+			parts = append(parts, "contains("+expr+", "+val(v)+")")
+		}
+	case "matches":
+		for _, v := range f.values {
+			if f.caseless {
+				v = "(?i)" + v
+			}
+			parts = append(parts, "regexp_matches("+raw+", "+b.arg(v)+")")
+		}
+	}
+	sql := "(" + strings.Join(parts, " OR ") + ")"
+	if negate {
+		return "NOT " + sql
+	}
+	return sql
+}
+
+// metricExpr is the SQL aggregate of metric m in src; "" when src cannot
+// give it.
+func metricExpr(m string, src source) string {
+	if src.visits {
+		switch m {
+		case mVisitors:
+			return "count(DISTINCT v.visitor_id)"
+		case mVisits:
+			return "count(*)"
+		case mPageviews:
+			return "coalesce(sum(v.pageviews), 0)"
+		case mEvents:
+			return "coalesce(sum(v.events), 0)"
+		case mViewsPerVisit:
+			return "coalesce(round(sum(v.pageviews) / count(*), 2), 0)"
+		case mBounceRate:
+			return "coalesce(round(100.0 * count_if(v.is_bounce) / count(*)), 0)"
+		case mVisitDuration:
+			return "coalesce(round(avg(v.duration_s)), 0)"
+		}
+		return ""
+	}
+	switch m {
+	case mVisitors:
+		return "count(DISTINCT e.visitor_id)"
+	case mVisits:
+		return "count(DISTINCT e.visit_id)"
+	case mPageviews:
+		return "count_if(e.kind = 'pageview')"
+	case mEvents:
+		return "count(*)"
+	}
+	return ""
+}
+
+// selectSQL is one aggregate over src grouped by the query's dimensions.
+func (b *builder) selectSQL(src source, metrics []string) string {
+	var cols, groups []string
+	for i, d := range b.p.dims {
+		cols = append(cols, fmt.Sprintf("%s AS d%d", b.dimExpr(d, src), i))
+		groups = append(groups, fmt.Sprintf("d%d", i))
+	}
+	for _, m := range metrics {
+		cols = append(cols, "CAST("+metricExpr(m, src)+" AS DOUBLE)")
+	}
+	var sb strings.Builder
+	sb.WriteString("SELECT " + strings.Join(cols, ", "))
+	if src.visits {
+		sb.WriteString(fmt.Sprintf(" FROM visits v WHERE v.site_id = %s AND v.started_at >= %s AND v.started_at < %s",
+			b.arg(b.site), b.arg(b.per.From), b.arg(b.per.To)))
+	} else {
+		sb.WriteString(" FROM events e")
+		if src.joinVisit {
+			sb.WriteString(" JOIN visits v ON v.visit_id = e.visit_id AND v.site_id = e.site_id")
+		}
+		sb.WriteString(" WHERE " + b.eventBase("e"))
+	}
+	sb.WriteString(b.where(src))
+	if len(groups) > 0 {
+		sb.WriteString(" GROUP BY " + strings.Join(groups, ", "))
+	}
+	return sb.String()
+}
