@@ -273,12 +273,12 @@ func (el *eventLoop) receive(c *loopConn) {
 		el.reconnect(c)
 		return
 	}
-	failed := el.ws.record(el.t, c.sent, now, el.mStart, el.mEnd, r.status, r.body, nil)
 	if r.consumed < len(c.rbuf) {
 		el.fail(c, now, errBadResponse) // bytes after the answer: not HTTP/1.1 as sent
 		el.reconnect(c)
 		return
 	}
+	failed := el.ws.record(el.t, c.sent, now, el.mStart, el.mEnd, r.status, r.body, nil)
 	c.rbuf = c.rbuf[:0]
 	if !r.keep {
 		el.drop(c)

@@ -47,6 +47,8 @@ type plan struct {
 	tz       string
 	timeDim  int  // index of the time dimension, -1 without
 	eventDim bool // a dimension is on events
+	// What the filters are on (has_done/has_not_done conditions aside).
+	eventFilter, visitFilter, pageFilter bool
 }
 
 type orderTerm struct {
@@ -102,6 +104,16 @@ func newPlan(q *Query, tz string, now, earliest time.Time) (*plan, error) {
 			return nil, err
 		}
 		p.filters = append(p.filters, f)
+		for _, d := range f.dims(nil) {
+			switch {
+			case d == "event:page":
+				p.pageFilter, p.eventFilter = true, true
+			case strings.HasPrefix(d, "event:"):
+				p.eventFilter = true
+			default:
+				p.visitFilter = true
+			}
+		}
 	}
 	if p.period, err = resolveRange(q.DateRange, loc, now, earliest); err != nil {
 		return nil, err
@@ -182,16 +194,6 @@ func autoGrain(p period) string {
 	return "month"
 }
 
-// pageFilter reports whether the query filters on event:page.
-func (p *plan) pageFilter() bool {
-	for _, f := range p.filters {
-		if slices.Contains(f.dims(nil), "event:page") {
-			return true
-		}
-	}
-	return false
-}
-
 // checkCombinations refuses metric and dimension combinations without a
 // meaning, as Plausible does.
 func (p *plan) checkCombinations() error {
@@ -210,7 +212,7 @@ func (p *plan) checkCombinations() error {
 		switch {
 		case m == mViewsPerVisit && (pageDim || len(eventDims) > 0):
 			return invalidf("metric views_per_visit cannot be queried with event dimensions")
-		case m == mViewsPerVisit && p.pageFilter():
+		case m == mViewsPerVisit && p.pageFilter:
 			return invalidf("metric views_per_visit cannot be queried with a filter on event:page")
 		case sessionMetric(m) && len(eventDims) > 0:
 			return invalidf("session metric %s cannot be queried with event dimension %s", m, eventDims[0])

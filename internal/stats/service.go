@@ -85,12 +85,17 @@ func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result,
 		return nil, err
 	}
 	res := &Result{Results: []Row{}, Meta: Meta{ImportsIncluded: true}, Query: p.echo(site.Domain)}
-	rows, err := s.aggregate(ctx, site.ID, p, p.period, p.dims)
+	// percentage is worked out here from visitors.
+	metrics := slices.DeleteFunc(slices.Clone(p.metrics), func(m string) bool { return m == mPercentage })
+	if slices.Contains(p.metrics, mPercentage) && !slices.Contains(metrics, mVisitors) {
+		metrics = append(metrics, mVisitors)
+	}
+	rows, err := s.aggregate(ctx, site.ID, p, p.period, p.dims, metrics)
 	if err != nil {
 		return nil, err
 	}
 	if slices.Contains(p.metrics, mPercentage) {
-		total, err := s.aggregate(ctx, site.ID, p, p.period, nil)
+		total, err := s.aggregate(ctx, site.ID, p, p.period, nil, []string{mVisitors})
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +125,7 @@ func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result,
 	var compared map[string]*aggRow
 	var cmpLabels []string
 	if p.compare != nil {
-		crows, err := s.aggregate(ctx, site.ID, p, *p.compare, p.dims)
+		crows, err := s.aggregate(ctx, site.ID, p, *p.compare, p.dims, metrics)
 		if err != nil {
 			return nil, err
 		}
@@ -163,42 +168,25 @@ func (r *aggRow) metrics(names []string) []float64 {
 	return out
 }
 
-// aggregate computes the plan's metrics for per grouped by dims, merging
-// what each source gives.
-func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per period, dims []dimension) ([]*aggRow, error) {
+// aggregate computes metrics (no percentage) for per grouped by dims,
+// merging what each source gives.
+func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per period, dims []dimension, want []string) ([]*aggRow, error) {
 	q := *p
 	q.dims = dims
-	want := slices.DeleteFunc(slices.Clone(p.metrics), func(m string) bool { return m == mPercentage })
-	if slices.Contains(p.metrics, mPercentage) && !slices.Contains(want, mVisitors) {
-		want = append(want, mVisitors)
-	}
 	eventDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelEvent })
-	eventFilter, visitFilter, pageFilter := false, false, false
-	for _, f := range p.filters {
-		for _, d := range f.dims(nil) {
-			switch {
-			case d == "event:page":
-				pageFilter, eventFilter = true, true
-			case strings.HasPrefix(d, "event:"):
-				eventFilter = true
-			default:
-				visitFilter = true
-			}
-		}
-	}
 	type step struct {
 		src     source
 		metrics []string
 	}
 	var steps []step
-	if !eventDim && !eventFilter {
+	if !eventDim && !p.eventFilter {
 		steps = append(steps, step{source{visits: true}, want})
 	} else {
 		var ev, se, entry []string
 		visitDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelVisit })
 		for _, m := range want {
 			switch {
-			case m == mBounceRate && (eventDim || pageFilter):
+			case m == mBounceRate && (eventDim || p.pageFilter):
 				entry = append(entry, m)
 			case m == mVisitDuration && eventDim:
 				entry = append(entry, m)
@@ -209,7 +197,7 @@ func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per per
 			}
 		}
 		if len(ev) > 0 {
-			steps = append(steps, step{source{joinVisit: visitDim || visitFilter}, ev})
+			steps = append(steps, step{source{joinVisit: visitDim || p.visitFilter}, ev})
 		}
 		if len(se) > 0 {
 			steps = append(steps, step{source{visits: true}, se})
