@@ -13,6 +13,7 @@ import (
 
 	"github.com/mopshq/mops/internal/collect"
 	"github.com/mopshq/mops/internal/collect/geo"
+	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/datadir"
 	"github.com/mopshq/mops/internal/platform/db"
@@ -30,6 +31,7 @@ type Store struct {
 	DB     *db.DB
 	Auth   *auth.Service
 	Sites  *sites.Service
+	Goals  *goals.Service
 	Secret []byte
 
 	lock *datadir.Lock
@@ -77,6 +79,7 @@ func (s *Store) open(ctx context.Context, logger *slog.Logger) error {
 	if s.Sites, err = sites.NewService(s.DB, s.Auth); err != nil {
 		return err
 	}
+	s.Goals = goals.NewService(s.DB, s.Auth)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mopshq/mops/internal/accounts"
 	"github.com/mopshq/mops/internal/collect"
+	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/httpx"
 	"github.com/mopshq/mops/internal/platform/id"
@@ -81,7 +82,7 @@ func (a *App) routes() (http.Handler, error) {
 		CSRFToken:  func(r *http.Request) string { return csrf.Token(csrfSession(r)) },
 		Workspaces: a.Auth.UserWorkspaces,
 		Version:    a.Config.Version,
-	}, accounts.Templates, sites.Templates)
+	}, accounts.Templates, sites.Templates, goals.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +104,7 @@ func (a *App) routes() (http.Handler, error) {
 		LoginBackoff:  a.loginBackoff,
 	}).Register(mux)
 	sites.NewHandler(a.Sites, a.Auth, renderer, a.Logger, a.Config.BaseURL).Register(mux)
+	goals.NewHandler(a.Goals, a.Sites, a.Auth, renderer, a.Logger).Register(mux)
 	var ipLimit *httpx.Limiter
 	if a.Config.RateLimitIP > 0 {
 		ipLimit = httpx.NewLimiter(float64(a.Config.RateLimitIP), 2*a.Config.RateLimitIP, 100000)

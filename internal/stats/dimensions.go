@@ -46,6 +46,8 @@ func lookupDimension(name string) (dimension, error) {
 		return dimension{name: name, level: levelEvent, col: "name"}, nil
 	case "event:hostname":
 		return dimension{name: name, level: levelEvent, col: "hostname"}, nil
+	case "event:goal":
+		return dimension{name: name, level: levelEvent, col: "goal.name"}, nil
 	case "time":
 		return dimension{name: name, level: levelTime}, nil
 	case "time:hour", "time:day", "time:week", "time:month":

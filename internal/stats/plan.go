@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mopshq/mops/internal/goals"
 )
 
 // Metrics a query may ask for.
@@ -18,19 +20,40 @@ const (
 	mVisitDuration = "visit_duration"
 	mEvents        = "events"
 	mPercentage    = "percentage"
+	mTimeOnPage    = "time_on_page"
+	mScrollDepth   = "scroll_depth"
+	mConversion    = "conversion_rate"
+	mGroupConv     = "group_conversion_rate"
+	mRevenue       = "total_revenue"
+	mAvgRevenue    = "average_revenue"
 )
+
+// allMetrics lists the metrics, for messages.
+const allMetrics = "visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, time_on_page, " +
+	"scroll_depth, events, conversion_rate, group_conversion_rate, total_revenue, average_revenue, percentage"
 
 // sessionMetric reports whether m describes whole visits.
 func sessionMetric(m string) bool {
 	return m == mBounceRate || m == mVisitDuration || m == mViewsPerVisit
 }
 
+// engagementMetric reports whether m comes from engagement events.
+func engagementMetric(m string) bool { return m == mTimeOnPage || m == mScrollDepth }
+
+// goalMetric reports whether m needs goals: an event:goal dimension or filter.
+func goalMetric(m string) bool {
+	return m == mConversion || m == mGroupConv || m == mRevenue || m == mAvgRevenue
+}
+
+// derivedMetric reports whether m is worked out from other aggregates.
+func derivedMetric(m string) bool { return m == mPercentage || m == mConversion || m == mGroupConv }
+
 func knownMetric(m string) bool {
 	switch m {
 	case mVisitors, mVisits, mPageviews, mViewsPerVisit, mBounceRate, mVisitDuration, mEvents, mPercentage:
 		return true
 	}
-	return false
+	return engagementMetric(m) || goalMetric(m)
 }
 
 // plan is a validated query, ready to run.
@@ -49,6 +72,12 @@ type plan struct {
 	eventDim bool // a dimension is on events
 	// What the filters are on (has_done/has_not_done conditions aside).
 	eventFilter, visitFilter, pageFilter bool
+	goalFilter                           bool // a top-level filter is on event:goal
+	goals                                []goals.Goal
+	// revenue is the revenue goals that total_revenue and average_revenue
+	// sum without an event:goal dimension, and their currency.
+	revenue         []*goals.Goal
+	revenueCurrency string
 }
 
 type orderTerm struct {
@@ -57,19 +86,19 @@ type orderTerm struct {
 }
 
 // newPlan validates q for a site in time zone tz at time now; earliest is
-// the site's first event (for "all").
-func newPlan(q *Query, tz string, now, earliest time.Time) (*plan, error) {
+// the site's first event (for "all"), gs its goals.
+func newPlan(q *Query, tz string, now, earliest time.Time, gs []goals.Goal) (*plan, error) {
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return nil, fmt.Errorf("site time zone %q: %w", tz, err)
 	}
-	p := &plan{tz: tz, timeDim: -1, include: q.Include, limit: maxLimit}
+	p := &plan{tz: tz, timeDim: -1, include: q.Include, limit: maxLimit, goals: gs}
 	if len(q.Metrics) == 0 {
 		return nil, invalidf("metrics: at least one metric is required")
 	}
 	for _, m := range q.Metrics {
 		if !knownMetric(m) {
-			return nil, invalidf("metrics: unknown metric %q (visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage)", m)
+			return nil, invalidf("metrics: unknown metric %q (%s)", m, allMetrics)
 		}
 		if slices.Contains(p.metrics, m) {
 			return nil, invalidf("metrics: %q is listed twice", m)
@@ -104,22 +133,16 @@ func newPlan(q *Query, tz string, now, earliest time.Time) (*plan, error) {
 			return nil, err
 		}
 		p.filters = append(p.filters, f)
-		for _, d := range f.dims(nil) {
-			switch {
-			case d == "event:page":
-				p.pageFilter, p.eventFilter = true, true
-			case strings.HasPrefix(d, "event:"):
-				p.eventFilter = true
-			default:
-				p.visitFilter = true
-			}
-		}
 	}
+	p.classifyFilters()
 	if p.period, err = resolveRange(q.DateRange, loc, now, earliest); err != nil {
 		return nil, err
 	}
 	if p.timeDim >= 0 && p.dims[p.timeDim].grain == "" {
 		p.dims[p.timeDim].grain = autoGrain(p.period)
+	}
+	if err := p.checkGoals(); err != nil {
+		return nil, err
 	}
 	if err := p.checkCombinations(); err != nil {
 		return nil, err
@@ -150,6 +173,36 @@ func newPlan(q *Query, tz string, now, earliest time.Time) (*plan, error) {
 		p.compare = &cp
 	}
 	return p, nil
+}
+
+// classifyFilters notes what the plan's filters are on.
+func (p *plan) classifyFilters() {
+	p.eventFilter, p.visitFilter, p.pageFilter, p.goalFilter = false, false, false, false
+	for _, f := range p.filters {
+		for _, d := range f.dims(nil) {
+			switch {
+			case d == "event:page":
+				p.pageFilter, p.eventFilter = true, true
+			case d == "event:goal":
+				p.goalFilter, p.eventFilter = true, true
+			case strings.HasPrefix(d, "event:"):
+				p.eventFilter = true
+			default:
+				p.visitFilter = true
+			}
+		}
+	}
+}
+
+// withoutGoalFilters is p without its top-level filters on event:goal:
+// the visitors a conversion rate divides by.
+func (p *plan) withoutGoalFilters() *plan {
+	q := *p
+	q.filters = slices.DeleteFunc(slices.Clone(p.filters), func(f *filter) bool {
+		return slices.Contains(f.dims(nil), "event:goal")
+	})
+	q.classifyFilters()
+	return &q
 }
 
 // checkFilter refuses what a filter cannot mean: an "or"/"not" mixing
@@ -208,8 +261,23 @@ func (p *plan) checkCombinations() error {
 			}
 		}
 	}
+	var engagementOff string // a dimension engagement events do not carry
+	for _, d := range eventDims {
+		if d != "event:hostname" {
+			engagementOff = d
+		}
+	}
+	for _, f := range p.filters {
+		for _, d := range f.dims(nil) {
+			if strings.HasPrefix(d, "event:") && d != "event:page" && d != "event:hostname" {
+				engagementOff = d
+			}
+		}
+	}
 	for _, m := range p.metrics {
 		switch {
+		case engagementMetric(m) && engagementOff != "":
+			return invalidf("metric %s comes from page engagement and cannot be queried with %s (only event:page and event:hostname among event dimensions)", m, engagementOff)
 		case m == mViewsPerVisit && (pageDim || len(eventDims) > 0):
 			return invalidf("metric views_per_visit cannot be queried with event dimensions")
 		case m == mViewsPerVisit && p.pageFilter:

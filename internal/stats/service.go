@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -10,19 +11,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/sites"
 )
 
 // Service answers stats queries.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db    *db.DB
+	goals *goals.Service
+	now   func() time.Time
 }
 
 // NewService returns a Service reading d.
 func NewService(d *db.DB) *Service {
-	return &Service{db: d, now: time.Now}
+	return &Service{db: d, goals: goals.NewService(d, nil), now: time.Now}
 }
 
 // Result is the answer to a query.
@@ -80,35 +83,21 @@ func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result,
 		}
 		earliest = t.Time
 	}
-	p, err := newPlan(q, site.Timezone, s.now(), earliest)
+	var gs []goals.Goal
+	if mentionsGoals(q) {
+		var err error
+		if gs, err = s.goals.List(ctx, site.ID); err != nil {
+			return nil, fmt.Errorf("stats: %w", err)
+		}
+	}
+	p, err := newPlan(q, site.Timezone, s.now(), earliest, gs)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Results: []Row{}, Meta: Meta{ImportsIncluded: true}, Query: p.echo(site.Domain)}
-	// percentage is worked out here from visitors.
-	metrics := slices.DeleteFunc(slices.Clone(p.metrics), func(m string) bool { return m == mPercentage })
-	if slices.Contains(p.metrics, mPercentage) && !slices.Contains(metrics, mVisitors) {
-		metrics = append(metrics, mVisitors)
-	}
-	rows, err := s.aggregate(ctx, site.ID, p, p.period, p.dims, metrics)
+	rows, err := s.rows(ctx, site.ID, p, p.period)
 	if err != nil {
 		return nil, err
-	}
-	if slices.Contains(p.metrics, mPercentage) {
-		total, err := s.aggregate(ctx, site.ID, p, p.period, nil, []string{mVisitors})
-		if err != nil {
-			return nil, err
-		}
-		all := 0.0
-		if len(total) > 0 {
-			all = total[0].vals[mVisitors]
-		}
-		for _, r := range rows {
-			r.vals[mPercentage] = 0
-			if all > 0 {
-				r.vals[mPercentage] = math.Round(1000*r.vals[mVisitors]/all) / 10
-			}
-		}
 	}
 	p.sort(rows)
 	if p.include.TotalRows {
@@ -125,7 +114,7 @@ func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result,
 	var compared map[string]*aggRow
 	var cmpLabels []string
 	if p.compare != nil {
-		crows, err := s.aggregate(ctx, site.ID, p, *p.compare, p.dims, metrics)
+		crows, err := s.rows(ctx, site.ID, p, *p.compare)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +141,54 @@ func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result,
 	return res, nil
 }
 
+// mentionsGoals reports whether q needs the site's goals.
+func mentionsGoals(q *Query) bool {
+	if slices.ContainsFunc(q.Metrics, goalMetric) || slices.Contains(q.Dimensions, "event:goal") {
+		return true
+	}
+	for _, f := range q.Filters {
+		if bytes.Contains(f, []byte(`"event:goal"`)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rows computes every metric of p for per, grouped by p's dimensions.
+func (s *Service) rows(ctx context.Context, siteID string, p *plan, per period) ([]*aggRow, error) {
+	metrics := slices.DeleteFunc(slices.Clone(p.metrics), derivedMetric)
+	if slices.ContainsFunc(p.metrics, derivedMetric) && !slices.Contains(metrics, mVisitors) {
+		metrics = append(metrics, mVisitors)
+	}
+	rows, err := s.aggregate(ctx, siteID, p, per, p.dims, metrics)
+	if err != nil {
+		return nil, err
+	}
+	totals := func(np *plan, dims []dimension) ([]*aggRow, error) {
+		return s.aggregate(ctx, siteID, np, per, dims, []string{mVisitors})
+	}
+	if slices.Contains(p.metrics, mPercentage) {
+		total, err := totals(p, nil)
+		if err != nil {
+			return nil, err
+		}
+		all := 0.0
+		if len(total) > 0 {
+			all = total[0].vals[mVisitors]
+		}
+		for _, r := range rows {
+			r.vals[mPercentage] = 0
+			if all > 0 {
+				r.vals[mPercentage] = math.Round(1000*r.vals[mVisitors]/all) / 10
+			}
+		}
+	}
+	if err := addConversionRates(rows, p, totals); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
 // aggRow is one group of an aggregate.
 type aggRow struct {
 	dims []string
@@ -174,16 +211,20 @@ func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per per
 	q := *p
 	q.dims = dims
 	eventDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelEvent })
+	visitDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelVisit })
 	type step struct {
 		src     source
 		metrics []string
 	}
 	var steps []step
-	if !eventDim && !p.eventFilter {
+	eng := slices.DeleteFunc(slices.Clone(want), func(m string) bool { return !engagementMetric(m) })
+	want = slices.DeleteFunc(slices.Clone(want), engagementMetric)
+	switch {
+	case len(want) == 0:
+	case !eventDim && !p.eventFilter:
 		steps = append(steps, step{source{visits: true}, want})
-	} else {
+	default:
 		var ev, se, entry []string
-		visitDim := slices.ContainsFunc(dims, func(d dimension) bool { return d.level == levelVisit })
 		for _, m := range want {
 			switch {
 			case m == mBounceRate && (eventDim || p.pageFilter):
@@ -206,6 +247,12 @@ func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per per
 			steps = append(steps, step{source{visits: true, entryRule: true}, entry})
 		}
 	}
+	// Engagement fills in the groups the other steps found (engagement
+	// alone makes no group), unless it is all the query asks.
+	engOnly := len(steps) == 0
+	if len(eng) > 0 {
+		steps = append(steps, step{source{engagement: true, joinVisit: visitDim || p.visitFilter}, eng})
+	}
 	var out []*aggRow
 	index := map[string]*aggRow{}
 	for _, st := range steps {
@@ -216,6 +263,9 @@ func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per per
 				for k, v := range r.vals {
 					have.vals[k] = v
 				}
+				return
+			}
+			if st.src.engagement && !engOnly {
 				return
 			}
 			index[r.key()] = r

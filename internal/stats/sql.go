@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,9 +33,10 @@ func (b *builder) arg(v any) string {
 
 // source says which tables a SELECT reads: visits as v, events as e.
 type source struct {
-	visits    bool // FROM visits v (else FROM events e)
-	joinVisit bool // events joined to their visit
-	entryRule bool // event:page conditions read the visit's entry page
+	visits     bool // FROM visits v (else FROM events e)
+	engagement bool // engagement events, per visit and page
+	joinVisit  bool // events joined to their visit
+	entryRule  bool // event:page conditions read the visit's entry page
 }
 
 // eventBase is the condition on events of the period.
@@ -119,6 +121,12 @@ func (b *builder) filterSQL(f *filter, src source) string {
 			who, in, b.eventBase("e"), b.filterSQL(f.children[0], source{}))
 	}
 	d, _ := lookupDimension(f.dim)
+	if d.name == "event:goal" {
+		if src.visits {
+			return fmt.Sprintf("v.visit_id IN (SELECT e.visit_id FROM events e WHERE %s AND %s)", b.eventBase("e"), b.goalFilter(f))
+		}
+		return b.goalFilter(f)
+	}
 	if d.level == levelEvent && src.visits {
 		if src.entryRule && d.name == "event:page" {
 			return b.condition("v.entry_page", f)
@@ -172,7 +180,7 @@ func (b *builder) condition(raw string, f *filter) string {
 
 // metricExpr is the SQL aggregate of metric m in src; "" when src cannot
 // give it.
-func metricExpr(m string, src source) string {
+func (b *builder) metricExpr(m string, src source) string {
 	if src.visits {
 		switch m {
 		case mVisitors:
@@ -201,6 +209,10 @@ func metricExpr(m string, src source) string {
 		return "count_if(e.kind = 'pageview')"
 	case mEvents:
 		return "count(*)"
+	case mRevenue:
+		return b.revenueExpr("sum")
+	case mAvgRevenue:
+		return b.revenueExpr("avg")
 	}
 	return ""
 }
@@ -212,19 +224,29 @@ func (b *builder) selectSQL(src source, metrics []string) string {
 		cols = append(cols, fmt.Sprintf("%s AS d%d", b.dimExpr(d, src), i))
 		groups = append(groups, fmt.Sprintf("d%d", i))
 	}
+	if src.engagement {
+		return b.engagementSQL(src, cols, groups, metrics)
+	}
 	for _, m := range metrics {
-		cols = append(cols, "CAST("+metricExpr(m, src)+" AS DOUBLE)")
+		cols = append(cols, "CAST("+b.metricExpr(m, src)+" AS DOUBLE)")
 	}
 	var sb strings.Builder
 	sb.WriteString("SELECT " + strings.Join(cols, ", "))
-	if src.visits {
+	switch {
+	case src.visits:
 		sb.WriteString(fmt.Sprintf(" FROM visits v WHERE v.site_id = %s AND v.started_at >= %s AND v.started_at < %s",
 			b.arg(b.site), b.arg(b.per.From), b.arg(b.per.To)))
-	} else {
-		sb.WriteString(" FROM events e")
-		if src.joinVisit {
-			sb.WriteString(" JOIN visits v ON v.visit_id = e.visit_id AND v.site_id = e.site_id")
+	case b.p.goalDim() >= 0:
+		if len(b.p.goals) == 0 {
+			sb.WriteString(" FROM events e WHERE FALSE")
+			break
 		}
+		sb.WriteString(" FROM " + b.goalEvents())
+		b.joinVisit(&sb, src)
+		sb.WriteString(" WHERE e.goal IS NOT NULL")
+	default:
+		sb.WriteString(" FROM events e")
+		b.joinVisit(&sb, src)
 		sb.WriteString(" WHERE " + b.eventBase("e"))
 	}
 	sb.WriteString(b.where(src))
@@ -232,4 +254,39 @@ func (b *builder) selectSQL(src source, metrics []string) string {
 		sb.WriteString(" GROUP BY " + strings.Join(groups, ", "))
 	}
 	return sb.String()
+}
+
+func (b *builder) joinVisit(sb *strings.Builder, src source) {
+	if src.joinVisit {
+		sb.WriteString(" JOIN visits v ON v.visit_id = e.visit_id AND v.site_id = e.site_id")
+	}
+}
+
+// engagementSQL answers time_on_page (engaged seconds per visit on a page,
+// averaged over the visit-page pairs) and scroll_depth (the deepest scroll
+// of each pair, averaged) from engagement events; cols and groups are the
+// dimensions'.
+func (b *builder) engagementSQL(src source, cols, groups, metrics []string) string {
+	var sb strings.Builder
+	sb.WriteString("SELECT " + strings.Join(append(cols, "sum(e.engaged_ms) AS ms", "max(e.scroll_depth) AS depth"), ", "))
+	sb.WriteString(" FROM events e")
+	b.joinVisit(&sb, src)
+	sb.WriteString(fmt.Sprintf(" WHERE e.site_id = %s AND e.ts >= %s AND e.ts < %s AND e.kind = 'engagement'",
+		b.arg(b.site), b.arg(b.per.From), b.arg(b.per.To)))
+	sb.WriteString(b.where(src))
+	sb.WriteString(" GROUP BY " + strings.Join(append(slices.Clone(groups), "e.visit_id", "e.pathname"), ", "))
+	outer := slices.Clone(groups)
+	for _, m := range metrics {
+		switch m {
+		case mTimeOnPage:
+			outer = append(outer, "CAST(round(sum(ms) / 1000.0 / count(*)) AS DOUBLE)")
+		case mScrollDepth:
+			outer = append(outer, "CAST(round(avg(depth)) AS DOUBLE)")
+		}
+	}
+	q := "SELECT " + strings.Join(outer, ", ") + " FROM (" + sb.String() + ")"
+	if len(groups) > 0 {
+		q += " GROUP BY " + strings.Join(groups, ", ")
+	}
+	return q
 }
