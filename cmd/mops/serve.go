@@ -44,6 +44,7 @@ Every flag can also be set with its MOPS_* environment variable.`,
 	f.IntVar(&cfg.RateLimitIP, "rate-limit-ip", cfg.RateLimitIP, "collection requests per second per client IP, bursts of twice that; 0 turns it off (env MOPS_RATE_LIMIT_IP)")
 	f.StringVar(&cfg.GeoIP, "geoip", cfg.GeoIP, "MaxMind or DB-IP .mmdb file for visitor country, region and city (env MOPS_GEOIP)")
 	f.IntVar(&cfg.MemoryLimitMB, "memory-limit-mb", cfg.MemoryLimitMB, "memory the server aims to stay within, in MB: 1/4 for DuckDB, 1/2 for the Go heap (a soft limit); 0 = no limit (env MOPS_MEMORY_LIMIT_MB)")
+	f.IntVar(&cfg.StatsCache, "stats-cache", cfg.StatsCache, "stats answers kept in memory until the next load of events; 0 = no cache (env MOPS_STATS_CACHE)")
 	f.BoolVar(&cfg.Demo, "demo", false, "create (once) and show the demo company with a demo login")
 	return cmd
 }

@@ -32,6 +32,7 @@ type Config struct {
 	RateLimitIP    int    // collection requests per second per client IP; 0 = off
 	GeoIP          string // MaxMind/DB-IP .mmdb file for visitor locations; "" = none
 	MemoryLimitMB  int    // memory the server aims to stay within, split between DuckDB and Go; 0 = no limit
+	StatsCache     int    // stats answers kept until the next load; 0 = no cache
 	Demo           bool   // create and load the demo company
 	Version        string
 
@@ -62,6 +63,7 @@ func Defaults() Config {
 		RateLimitIP:    envInt("rate-limit-ip", 100),
 		GeoIP:          Env("geoip", ""),
 		MemoryLimitMB:  envInt("memory-limit-mb", 448),
+		StatsCache:     envInt("stats-cache", 512),
 	}
 }
 
@@ -95,6 +97,9 @@ func (c *Config) Validate() error {
 		if c.NATSURL != "" {
 			return fmt.Errorf("--nats-listen applies to the embedded server; it cannot be combined with --nats-url")
 		}
+	}
+	if c.StatsCache < 0 {
+		return fmt.Errorf("--stats-cache must be 0 (off) or a number of answers to keep, not %d", c.StatsCache)
 	}
 	if c.RateLimitIP < 0 {
 		return fmt.Errorf("--rate-limit-ip must be 0 (off) or a positive number of requests per second, not %d", c.RateLimitIP)

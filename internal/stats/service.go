@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -18,14 +19,27 @@ import (
 
 // Service answers stats queries.
 type Service struct {
-	db    *db.DB
-	goals *goals.Service
-	now   func() time.Time
+	db      *db.DB
+	goals   *goals.Service
+	now     func() time.Time
+	cache   *cache
+	version func() uint64
 }
 
 // NewService returns a Service reading d.
 func NewService(d *db.DB) *Service {
 	return &Service{db: d, goals: goals.NewService(d, nil), now: time.Now}
+}
+
+// UseCache keeps up to entries recent answers (0: none), each valid while
+// version (the loader's position) stays where it was when the answer was
+// computed. Call it before the service is used.
+func (s *Service) UseCache(entries int, version func() uint64) {
+	if entries <= 0 {
+		s.cache, s.version = nil, nil
+		return
+	}
+	s.cache, s.version = newCache(entries), version
 }
 
 // Result is the answer to a query.
@@ -73,8 +87,9 @@ type Echo struct {
 	Comparison *[2]string  `json:"comparison_date_range,omitempty"`
 }
 
-// Run answers q for site.
-func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result, error) {
+// Run answers q for site. Answers may come from the cache: callers must
+// not change them.
+func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (_ *Result, err error) {
 	var earliest time.Time
 	if strings.Trim(string(q.DateRange), `" `) == "all" {
 		var t sql.NullTime
@@ -95,6 +110,25 @@ func (s *Service) Run(ctx context.Context, site *sites.Site, q *Query) (*Result,
 		return nil, err
 	}
 	res := &Result{Results: []Row{}, Meta: Meta{ImportsIncluded: true}, Query: p.echo(site.Domain)}
+	var key string
+	var version uint64
+	if s.cache != nil {
+		// The echo holds the resolved dates, so "day" is another key
+		// tomorrow; goals change what event:goal means.
+		b, err := json.Marshal([]any{site.ID, site.Timezone, res.Query, gs})
+		if err != nil {
+			return nil, fmt.Errorf("stats: cache key: %w", err)
+		}
+		key, version = string(b), s.version()
+		if hit := s.cache.get(key, version); hit != nil {
+			return hit, nil
+		}
+		defer func() {
+			if err == nil {
+				s.cache.put(key, version, res)
+			}
+		}()
+	}
 	rows, err := s.rows(ctx, site.ID, p, p.period)
 	if err != nil {
 		return nil, err
