@@ -69,15 +69,6 @@ func PathPattern(path string) string {
 	return sb.String()
 }
 
-// Matches reports whether an event (kind "pageview" or "custom", its name
-// and path) reaches g.
-func (g *Goal) Matches(kind, name, path string) bool {
-	if g.IsPage() {
-		return kind == "pageview" && regexp.MustCompile(PathPattern(g.PagePath)).MatchString(path)
-	}
-	return kind == "custom" && name == g.EventName
-}
-
 // Input is what defines a new goal: a page path or an event name; a
 // currency only with an event name. DisplayName defaults to "Visit
 // <path>" or the event name.
@@ -86,6 +77,17 @@ type Input struct {
 	EventName   string `json:"event_name"`
 	Currency    string `json:"currency"`
 	DisplayName string `json:"display_name"`
+}
+
+// Name is the display name a goal made from in gets.
+func (in Input) Name() string {
+	switch {
+	case strings.TrimSpace(in.DisplayName) != "":
+		return strings.TrimSpace(in.DisplayName)
+	case strings.TrimSpace(in.PagePath) != "":
+		return "Visit " + strings.TrimSpace(in.PagePath)
+	}
+	return strings.TrimSpace(in.EventName)
 }
 
 func validate(in Input) (Goal, error) {
@@ -113,10 +115,7 @@ func validate(in Input) (Goal, error) {
 		}
 	}
 	if g.DisplayName == "" {
-		g.DisplayName = g.EventName
-		if g.IsPage() {
-			g.DisplayName = "Visit " + g.PagePath
-		}
+		g.DisplayName = in.Name()
 	}
 	if len(g.DisplayName) > 120 {
 		return g, &auth.ValidationError{Field: "display_name", Message: "is longer than 120 characters"}

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mopshq/mops/internal/app"
 	"github.com/mopshq/mops/internal/sim"
+	"github.com/mopshq/mops/internal/stats"
 )
 
 // TestDemoTrafficLoadsOnceAndResumes checks the demo's traffic load: it
@@ -25,7 +27,7 @@ func TestDemoTrafficLoadsOnceAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close(context.Background())
-	deps := sim.Deps{Auth: a.Auth, Sites: a.Sites, DataDir: cfg.Data}
+	deps := sim.Deps{Auth: a.Auth, Sites: a.Sites, Goals: a.Goals, DataDir: cfg.Data}
 	demo, err := sim.Ensure(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
@@ -91,5 +93,21 @@ func TestDemoTrafficLoadsOnceAndResumes(t *testing.T) {
 	}
 	if _, err := time.Parse(time.RFC3339Nano, end); err != nil {
 		t.Fatalf("marker end time %q: %v", end, err)
+	}
+
+	// The shop's revenue goal counts every order the truth sent, and
+	// their revenue to the cent.
+	q, err := stats.ParseQuery(strings.NewReader(`{"metrics": ["events", "total_revenue"], "date_range": "all",
+		"dimensions": ["event:goal"], "filters": [["is", "event:goal", ["Order Completed"]]]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := stats.NewService(a.Store.DB).Run(ctx, &demo.Sites[0], q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 1 || res.Results[0].Metrics[0] != float64(truth.Orders) ||
+		math.Round(100*res.Results[0].Metrics[1]) != float64(truth.RevenueCents) {
+		t.Errorf("order goal of %s: %+v; the truth sent %d orders worth %d cents", demo.Sites[0].Domain, res.Results, truth.Orders, truth.RevenueCents)
 	}
 }

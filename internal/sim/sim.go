@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/id"
 	"github.com/mopshq/mops/internal/sites"
@@ -28,6 +29,7 @@ const (
 type Deps struct {
 	Auth  *auth.Service
 	Sites *sites.Service
+	Goals *goals.Service
 	// DataDir holds the demo login file, so every start can print it.
 	DataDir string
 }
@@ -92,7 +94,7 @@ func Ensure(ctx context.Context, d Deps) (*Truth, error) {
 		if t.Sites, err = d.Sites.List(ctx, t.WorkspaceID); err != nil {
 			return nil, err
 		}
-		return t, nil
+		return t, ensureGoals(ctx, d, t.WorkspaceID, t.Sites)
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -127,5 +129,5 @@ func Ensure(ctx context.Context, d Deps) (*Truth, error) {
 		}
 		t.Sites = append(t.Sites, *site)
 	}
-	return t, nil
+	return t, ensureGoals(ctx, d, t.WorkspaceID, t.Sites)
 }

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"slices"
 	"testing"
 
+	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/db/dbtest"
 	"github.com/mopshq/mops/internal/sites"
@@ -21,7 +23,8 @@ func TestEnsureCreatesOnceAndMatchesTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := Deps{Auth: a, Sites: s, DataDir: t.TempDir()}
+	gs := goals.NewService(d, a)
+	deps := Deps{Auth: a, Sites: s, Goals: gs, DataDir: t.TempDir()}
 	first, err := Ensure(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
@@ -64,5 +67,21 @@ func TestEnsureCreatesOnceAndMatchesTruth(t *testing.T) {
 	}
 	if ws, _ := a.Workspaces(ctx); len(ws) != 1 {
 		t.Fatalf("%d workspaces after two Ensure calls, want 1", len(ws))
+	}
+	// Every site has its goals, once, however often Ensure runs.
+	for _, site := range got {
+		have, err := gs.List(ctx, site.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := DemoGoals(site.Domain, site.Currency)
+		if len(have) != len(want) {
+			t.Errorf("%s has %d goals, want %d", site.Domain, len(have), len(want))
+		}
+		for _, in := range want {
+			if !slices.ContainsFunc(have, func(g goals.Goal) bool { return g.DisplayName == in.Name() && g.Currency == in.Currency }) {
+				t.Errorf("%s lacks goal %q", site.Domain, in.Name())
+			}
+		}
 	}
 }
