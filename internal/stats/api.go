@@ -41,17 +41,23 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 // memberQuery answers the dashboard's queries: the same body and answer as
 // /api/v2/query, for the site in the path, for a member signed in (the
-// CSRF token travels in the X-CSRF-Token header). site_id may be omitted.
+// CSRF token travels in the X-CSRF-Token header).
 func (h *Handler) memberQuery(w http.ResponseWriter, r *http.Request) {
-	q, err := ParseQuery(http.MaxBytesReader(w, r.Body, maxQueryBytes))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	site, err := h.sites.Get(r.Context(), auth.AccessFrom(r.Context()).Workspace.ID, r.PathValue("site"))
 	if errors.Is(err, sites.ErrNotFound) {
 		err = httpx.ErrNotFound
 	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.ServeSite(w, r, site)
+}
+
+// ServeSite answers a query in the request's body for site, which the
+// caller has authorised; a site_id in the body, if any, must name it.
+func (h *Handler) ServeSite(w http.ResponseWriter, r *http.Request, site *sites.Site) {
+	q, err := ParseQuery(http.MaxBytesReader(w, r.Body, maxQueryBytes))
 	if err == nil && q.SiteID != "" && q.SiteID != site.ID && q.SiteID != site.Domain {
 		err = invalidf("site_id %q is not the site of this page", q.SiteID)
 	}
