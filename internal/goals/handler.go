@@ -18,9 +18,10 @@ import (
 //go:embed templates
 var Templates embed.FS
 
-// SiteGetter finds a site of a workspace.
+// SiteGetter finds a site of a workspace by id, or any site by id or domain.
 type SiteGetter interface {
 	Get(ctx context.Context, workspaceID, siteID string) (*sites.Site, error)
+	Find(ctx context.Context, idOrDomain string) (*sites.Site, error)
 }
 
 // Handler serves the goal pages and API.
@@ -137,9 +138,12 @@ func (h *Handler) deleteGoal(w http.ResponseWriter, r *http.Request) {
 	ui.Redirect(w, r, "/w/"+a.Workspace.ID+"/sites/"+site.ID+"/goals", "Goal deleted. Its events are kept.")
 }
 
-// apiSite is the site of the path, in the key's workspace.
+// apiSite is the site of the path (id or domain), in the key's workspace.
 func (h *Handler) apiSite(w http.ResponseWriter, r *http.Request) (*sites.Site, bool) {
-	site, err := h.sites.Get(r.Context(), auth.AccessFrom(r.Context()).Workspace.ID, r.PathValue("site"))
+	site, err := h.sites.Find(r.Context(), r.PathValue("site"))
+	if err == nil && site.WorkspaceID != auth.AccessFrom(r.Context()).Workspace.ID {
+		err = sites.ErrNotFound
+	}
 	if err != nil {
 		h.apiError(w, r, err)
 		return nil, false
