@@ -83,6 +83,7 @@ func newRootCmd(e *env) *cobra.Command {
 		&cobra.Command{Use: "analyze", Short: "Run an analysis on CSV files (attribution, abtest, forecast, cluster, churn)"},
 		newImportCmd(e),
 		newReprocessCmd(e),
+		newReportCmd(e),
 	)
 	return root
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/datadir"
 	"github.com/mopshq/mops/internal/platform/eventlog"
+	"github.com/mopshq/mops/internal/report"
 	"github.com/mopshq/mops/internal/sites"
+	"github.com/mopshq/mops/internal/stats"
 )
 
 // Admin carries out the operator commands of the CLI (workspace, site,
@@ -95,6 +97,10 @@ type (
 	}
 	BackupArgs struct {
 		Dest string `json:"dest"`
+	}
+	ReportArgs struct {
+		Site   string `json:"site"`   // id or domain
+		Period string `json:"period"` // see report.Build
 	}
 )
 
@@ -257,6 +263,20 @@ func (a *Admin) do(ctx context.Context, op string, raw json.RawMessage) (any, er
 			return nil, err
 		}
 		return a.app.importHits(ctx, args)
+	case "report":
+		args, err := decode[ReportArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := report.Generate(ctx, stats.NewService(a.st.DB), a.st.Sites, args.Site, args.Period, time.Now())
+		var pe *report.PeriodError
+		switch {
+		case errors.Is(err, report.ErrUnknownSite):
+			return nil, &AdminError{404, err.Error()}
+		case errors.As(err, &pe):
+			return nil, &AdminError{400, err.Error()}
+		}
+		return doc, err
 	}
 	return nil, &AdminError{400, fmt.Sprintf("unknown operation %q", op)}
 }

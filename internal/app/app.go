@@ -19,6 +19,8 @@ import (
 	"github.com/mopshq/mops/internal/platform/db"
 	"github.com/mopshq/mops/internal/platform/eventlog"
 	"github.com/mopshq/mops/internal/platform/httpx"
+	"github.com/mopshq/mops/internal/report"
+	"github.com/mopshq/mops/internal/sharing"
 	"github.com/mopshq/mops/internal/sites"
 	"github.com/mopshq/mops/internal/warehouse"
 )
@@ -32,6 +34,7 @@ type Store struct {
 	Auth   *auth.Service
 	Sites  *sites.Service
 	Goals  *goals.Service
+	Links  *sharing.Service
 	Secret []byte
 
 	lock *datadir.Lock
@@ -80,6 +83,7 @@ func (s *Store) open(ctx context.Context, logger *slog.Logger) error {
 		return err
 	}
 	s.Goals = goals.NewService(s.DB, s.Auth)
+	s.Links = sharing.NewService(s.DB, s.Auth, s.Secret)
 	return nil
 }
 
@@ -104,10 +108,12 @@ type App struct {
 	Loader  *warehouse.Loader
 	Collect *collect.Service
 	Geo     *geo.DB
+	Digests *report.Service
 
 	handler      http.Handler
 	loader       loaderRun
 	loginBackoff *httpx.Backoff
+	shareBackoff *httpx.Backoff // wrong passwords of shared links
 }
 
 // Open opens everything a server needs. Close releases it in reverse order.
@@ -151,10 +157,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		_ = a.Close(ctx)
 		return nil, err
 	}
+	if a.Digests, err = report.NewService(report.Options{DB: st.DB, Sites: st.Sites, Audit: st.Auth, SMTPURL: cfg.SMTPURL,
+		From: cfg.SMTPFrom, BaseURL: cfg.BaseURL, Logger: logger.With("component", "digests"),
+		Ready: func(ctx context.Context) bool { s := a.loaderStatus(ctx); return s.Loaded >= s.Last }}); err != nil {
+		_ = a.Close(ctx)
+		return nil, err
+	}
 	if a.handler, err = a.routes(); err != nil {
 		_ = a.Close(ctx)
 		return nil, err
 	}
+	a.Digests.Start()
 	return a, nil
 }
 
@@ -163,6 +176,9 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Close drains and closes the event log, then the store.
 func (a *App) Close(ctx context.Context) error {
+	if a.Digests != nil {
+		a.Digests.Stop()
+	}
 	var errs []error
 	if a.Log != nil {
 		errs = append(errs, a.Log.Close(ctx))

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/mopshq/mops/internal/platform/httpx"
+	"github.com/mopshq/mops/internal/report"
 )
 
 // Config is the whole configuration of a mops process: defaults, then
@@ -34,6 +35,8 @@ type Config struct {
 	MemoryLimitMB  int    // memory the server aims to stay within, split between DuckDB and Go; 0 = no limit
 	StatsCache     int    // stats answers kept until the next load; 0 = no cache
 	Demo           bool   // create and load the demo company
+	SMTPURL        string // mail server for digest emails: smtp://user:pass@host:587 or smtps://…; "" = sending off
+	SMTPFrom       string // sender address of digest emails
 	Version        string
 
 	trusted []netip.Prefix
@@ -64,6 +67,8 @@ func Defaults() Config {
 		GeoIP:          Env("geoip", ""),
 		MemoryLimitMB:  envInt("memory-limit-mb", 448),
 		StatsCache:     envInt("stats-cache", 512),
+		SMTPURL:        Env("smtp-url", ""),
+		SMTPFrom:       Env("smtp-from", ""),
 	}
 }
 
@@ -112,6 +117,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	if c.SMTPURL != "" {
+		if _, err := report.NewSMTP(c.SMTPURL, c.SMTPFrom); err != nil {
+			return fmt.Errorf("--smtp-url (MOPS_SMTP_URL), --smtp-from (MOPS_SMTP_FROM): %w", err)
+		}
 	}
 	p, err := httpx.ParsePrefixes(c.TrustedProxies)
 	if err != nil {

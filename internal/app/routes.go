@@ -11,11 +11,14 @@ import (
 
 	"github.com/mopshq/mops/internal/accounts"
 	"github.com/mopshq/mops/internal/collect"
+	"github.com/mopshq/mops/internal/dashboard"
 	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/httpx"
 	"github.com/mopshq/mops/internal/platform/id"
 	"github.com/mopshq/mops/internal/platform/ui"
+	"github.com/mopshq/mops/internal/report"
+	"github.com/mopshq/mops/internal/sharing"
 	"github.com/mopshq/mops/internal/sites"
 	"github.com/mopshq/mops/internal/stats"
 	"github.com/mopshq/mops/internal/warehouse"
@@ -74,6 +77,7 @@ func (a *App) withPreSession(next http.Handler) http.Handler {
 func (a *App) routes() (http.Handler, error) {
 	csrf := httpx.NewCSRF(a.Secret)
 	var nav []ui.NavItem
+	nav = append(nav, dashboard.Nav()...)
 	nav = append(nav, sites.Nav()...)
 	nav = append(nav, accounts.Nav()...)
 	renderer, err := ui.New(ui.Options{
@@ -82,7 +86,7 @@ func (a *App) routes() (http.Handler, error) {
 		CSRFToken:  func(r *http.Request) string { return csrf.Token(csrfSession(r)) },
 		Workspaces: a.Auth.UserWorkspaces,
 		Version:    a.Config.Version,
-	}, accounts.Templates, sites.Templates, goals.Templates)
+	}, accounts.Templates, sites.Templates, goals.Templates, dashboard.Templates, sharing.Templates, report.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -105,13 +109,28 @@ func (a *App) routes() (http.Handler, error) {
 	}).Register(mux)
 	sites.NewHandler(a.Sites, a.Auth, renderer, a.Logger, a.Config.BaseURL).Register(mux)
 	goals.NewHandler(a.Goals, a.Sites, a.Auth, renderer, a.Logger).Register(mux)
+	report.NewHandler(a.Digests, a.Auth, renderer, a.Logger).Register(mux)
 	var ipLimit *httpx.Limiter
 	if a.Config.RateLimitIP > 0 {
 		ipLimit = httpx.NewLimiter(float64(a.Config.RateLimitIP), 2*a.Config.RateLimitIP, 100000)
 	}
 	collect.NewHandler(a.Collect, a.Auth, a.Logger, a.clientIP, ipLimit).Register(mux)
 	warehouse.NewHandler(a.Loader, a.Auth, a.Sites, a.Logger).Register(mux)
-	stats.NewHandler(stats.NewService(a.DB), a.Auth, a.Sites, a.Logger).Register(mux)
+	statsSvc := stats.NewService(a.DB)
+	statsSvc.UseCache(a.Config.StatsCache, a.Loader.LastSeq)
+	statsHandler := stats.NewHandler(statsSvc, a.Auth, a.Sites, a.Logger)
+	statsHandler.Register(mux)
+	dash, err := dashboard.NewHandler(dashboard.Options{Auth: a.Auth, Sites: a.Sites, Stats: statsSvc, Loader: a.Loader,
+		DB: a.DB, UI: renderer, Logger: a.Logger})
+	if err != nil {
+		return nil, err
+	}
+	dash.Register(mux)
+	a.shareBackoff = httpx.NewBackoff(time.Second, 15*time.Minute, 10000)
+	sharing.NewHandler(sharing.Options{Links: a.Links, Sites: a.Sites, Auth: a.Auth,
+		Dashboard: dash, Stats: statsHandler, UI: renderer, Logger: a.Logger, BaseURL: a.Config.BaseURL,
+		Backoff: a.shareBackoff, ClientIP: a.clientIP,
+		SecureCookies: a.Config.SecureCookies()}).Register(mux)
 
 	mux.Handle("GET /static/", renderer.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

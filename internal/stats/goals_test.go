@@ -121,6 +121,19 @@ func TestGoalsAndEngagementByHand(t *testing.T) {
 	}
 }
 
+// TestNoGoals: a site without goals has no conversions, whatever is asked.
+func TestNoGoals(t *testing.T) {
+	svc, site := newFixture(t)
+	for _, q := range []string{
+		`{"metrics": ["visitors", "events", "conversion_rate", "total_revenue"], ` + jan47 + `, "dimensions": ["event:goal"]}`,
+		`{"metrics": ["visitors", "group_conversion_rate"], ` + jan47 + `, "dimensions": ["visit:source"], "filters": [["is", "event:goal", ["Signup"]]]}`,
+	} {
+		if got := rows(run(t, svc, site, q)); len(got) != 0 {
+			t.Errorf("%s: %q, want no rows", q, got)
+		}
+	}
+}
+
 func TestGoalQueriesRefused(t *testing.T) {
 	svc, site := newGoalFixture(t)
 	for _, tc := range []struct{ query, want string }{

@@ -238,7 +238,7 @@ func (b *builder) selectSQL(src source, metrics []string) string {
 			b.arg(b.site), b.arg(b.per.From), b.arg(b.per.To)))
 	case b.p.goalDim() >= 0:
 		if len(b.p.goals) == 0 {
-			sb.WriteString(" FROM events e WHERE FALSE")
+			sb.WriteString(" FROM (SELECT *, CAST(NULL AS STRUCT(name VARCHAR, currency VARCHAR)) AS goal FROM events e WHERE FALSE) e WHERE FALSE")
 			break
 		}
 		sb.WriteString(" FROM " + b.goalEvents())
