@@ -46,6 +46,8 @@ type options struct {
 	reuse     bool
 	pgDSN     string
 	rounds    int
+	minRounds int
+	budget    time.Duration
 	mops      string
 	serveArgs []string
 	realtimeN int
@@ -61,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.reuse, "reuse", false, "reuse the data in -data when it was generated completely with the same -events, -days and -seed (otherwise it is generated again)")
 	flag.StringVar(&o.pgDSN, "pg", "", "PostgreSQL connection string (e.g. postgres://postgres@127.0.0.1:55432/postgres); empty: measure mops only")
 	flag.IntVar(&o.rounds, "n", 20, "measured rounds of the dashboard and of each single query")
+	flag.DurationVar(&o.budget, "budget", 5*time.Minute, "a measuring phase (one system's dashboard rounds, or its single-query rounds) stops early once it has taken this long and done 5 rounds")
 	flag.StringVar(&o.mops, "mops", "", "use this mops binary instead of building ./cmd/mops")
 	flag.StringVar(&serveArgs, "serve-args", "", "extra flags for `mops serve`, space separated (e.g. --memory-limit-mb=1024)")
 	flag.IntVar(&o.realtimeN, "realtime", 20, "pageviews whose way into the live stream and the query API is timed")
@@ -71,6 +74,7 @@ func main() {
 	if o.days < 60 {
 		fmt.Fprintf(os.Stderr, "bench/stats: -days %d: the previous period of the 30-day dashboard is only partly covered\n", o.days)
 	}
+	o.minRounds = min(5, o.rounds)
 	o.serveArgs = strings.Fields(serveArgs)
 	if o.dataDir == "" {
 		o.dataDir = filepath.Join(os.TempDir(), fmt.Sprintf("mops-bench-stats-%d-%dd", o.events, o.days))
@@ -90,6 +94,13 @@ func main() {
 	if len(rep.Failures) > 0 {
 		fatalf("%d quer(ies) failed on the server (see FAILED above)", len(rep.Failures))
 	}
+}
+
+// more reports whether a phase that started at start and has done
+// rounds is due another: until -n, or once it has the minimum, until
+// -budget has passed.
+func (o options) more(start time.Time, rounds int) bool {
+	return rounds < o.rounds && (rounds < o.minRounds || time.Since(start) < o.budget)
 }
 
 func fatalf(format string, args ...any) {
@@ -184,7 +195,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	rep.Cache = detectCache(ctx, m, qs, rep)
 
 	if pg != nil {
-		if err := measurePostgres(ctx, o, pg, qs, rep); err != nil {
+		if err := measurePostgres(ctx, o, pg, qs, rep, srv.pid); err != nil {
 			return rep, err
 		}
 		rep.Mismatches = compareAnswers(qs, rep)

@@ -52,6 +52,17 @@ func (r *report) serverFailure(name string, err error) bool {
 	return true
 }
 
+// failures counts the failed calls so far.
+func (r *report) failures() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, f := range r.Failures {
+		n += f.Count
+	}
+	return n
+}
+
 // queryTimes are one query's measurements on both systems.
 type queryTimes struct {
 	Name     string
@@ -105,28 +116,33 @@ func measureMops(ctx context.Context, o options, m *mopsClient, srv *server, qs 
 		return err
 	}
 	rep.DashboardMopsFirst = first
-	logf("mops: first dashboard after the start %s; %d rounds of the dashboard", ms(first), o.rounds)
+	logf("mops: first dashboard after the start %s; up to %d rounds of the dashboard", ms(first), o.rounds)
 	var cpu time.Duration
-	for range o.rounds {
+	meter := startCPU(srv.pid)
+	defer func() { rep.OthersMops = meter.others() }()
+	for start := time.Now(); o.more(start, len(rep.DashboardMops)); {
 		if err := m.advance(ctx); err != nil {
 			return err
 		}
-		c0 := procCPU(srv.pid)
+		c0, f0 := procCPU(srv.pid), rep.failures()
 		took, err := runDashboard(ctx, qs, one, nil)
 		if err != nil {
 			return err
 		}
+		if rep.failures() > f0 {
+			rep.DashboardMopsFailedRounds++
+		}
 		cpu += procCPU(srv.pid) - c0
 		rep.DashboardMops = append(rep.DashboardMops, took)
 	}
-	rep.DashboardMopsCPU = cpu / time.Duration(o.rounds)
+	rep.DashboardMopsCPU = cpu / time.Duration(len(rep.DashboardMops))
 
-	logf("mops: %d rounds of each of the %d queries, one at a time", o.rounds, len(qs.singles))
+	logf("mops: up to %d rounds of each of the %d queries, one at a time", o.rounds, len(qs.singles))
 	rep.Queries = make([]*queryTimes, len(qs.singles))
 	for i, p := range qs.singles {
 		rep.Queries[i] = &queryTimes{Name: p.name, PGSQL: p.pgSQL}
 	}
-	for range o.rounds {
+	for start, round := time.Now(), 0; o.more(start, round); round++ {
 		if err := m.advance(ctx); err != nil {
 			return err
 		}
@@ -204,7 +220,7 @@ func detectCache(ctx context.Context, m *mopsClient, qs *querySet, rep *report) 
 
 // measurePostgres runs the same rounds on PostgreSQL: the dashboard's
 // panels at once on seven connections, then each query alone.
-func measurePostgres(ctx context.Context, o options, pg *pgBench, qs *querySet, rep *report) error {
+func measurePostgres(ctx context.Context, o options, pg *pgBench, qs *querySet, rep *report, mopsPID int) error {
 	one := func(ctx context.Context, i int, p *panel) (*answer, error) {
 		return p.pg(ctx, pg.conns[i], qs.window)
 	}
@@ -213,16 +229,18 @@ func measurePostgres(ctx context.Context, o options, pg *pgBench, qs *querySet, 
 		return err
 	}
 	rep.DashboardPGFirst = first
-	logf("PostgreSQL: first dashboard %s; %d rounds of the dashboard", ms(first), o.rounds)
-	for range o.rounds {
+	logf("PostgreSQL: first dashboard %s; up to %d rounds of the dashboard", ms(first), o.rounds)
+	meter := startCPU(mopsPID)
+	defer func() { rep.OthersPG = meter.others() }()
+	for start := time.Now(); o.more(start, len(rep.DashboardPG)); {
 		took, err := runDashboard(ctx, qs, one, nil)
 		if err != nil {
 			return err
 		}
 		rep.DashboardPG = append(rep.DashboardPG, took)
 	}
-	logf("PostgreSQL: %d rounds of each query, one at a time", o.rounds)
-	for round := range o.rounds {
+	logf("PostgreSQL: up to %d rounds of each query, one at a time", o.rounds)
+	for start, round := time.Now(), 0; o.more(start, round); round++ {
 		for i, p := range qs.singles {
 			start := time.Now()
 			a, err := p.pg(ctx, pg.conns[0], qs.window)

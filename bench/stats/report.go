@@ -21,6 +21,8 @@ type report struct {
 	DashboardMops, DashboardPG           samples
 	DashboardMopsFirst, DashboardPGFirst time.Duration
 	DashboardMopsCPU                     time.Duration // server CPU per dashboard
+	DashboardMopsFailedRounds            int           // rounds in which a panel failed (timed all the same)
+	OthersMops, OthersPG                 float64       // cores other processes used while each system was measured
 	Queries                              []*queryTimes
 	Cache                                cacheCheck
 
@@ -101,14 +103,18 @@ func printReport(w io.Writer, r *report) {
 	}
 
 	if len(r.Queries) > 0 {
-		n := len(r.DashboardMops)
-		fmt.Fprintf(w, "\n%-38s %10s %10s %10s %10s %8s %5s\n", fmt.Sprintf("query (%d rounds, each alone)", n), "mops p50", "p95", "pg p50", "p95", "pg/mops", "rows")
+		fmt.Fprintf(w, "\n%-38s %10s %10s %10s %10s %8s %5s %7s\n", "query (each alone)", "mops p50", "p95", "pg p50", "p95", "pg/mops", "rows", "rounds")
 		for _, q := range r.Queries {
-			fmt.Fprintf(w, "%-38s %10s %10s %10s %10s %8s %5d\n", q.Name, ms(q.Mops.q(0.5)), ms(q.Mops.q(0.95)),
-				ms(q.PG.q(0.5)), ms(q.PG.q(0.95)), ratio(q.PG.q(0.5), q.Mops.q(0.5)), q.Rows)
+			fmt.Fprintf(w, "%-38s %10s %10s %10s %10s %8s %5d %7s\n", q.Name, ms(q.Mops.q(0.5)), ms(q.Mops.q(0.95)),
+				ms(q.PG.q(0.5)), ms(q.PG.q(0.95)), ratio(q.PG.q(0.5), q.Mops.q(0.5)), q.Rows, fmt.Sprintf("%d/%d", len(q.Mops), len(q.PG)))
 		}
-		fmt.Fprintf(w, "%-38s %10s %10s %10s %10s %8s\n", "dashboard (7 panels at once)", ms(r.DashboardMops.q(0.5)), ms(r.DashboardMops.q(0.95)),
-			ms(r.DashboardPG.q(0.5)), ms(r.DashboardPG.q(0.95)), ratio(r.DashboardPG.q(0.5), r.DashboardMops.q(0.5)))
+		fmt.Fprintf(w, "%-38s %10s %10s %10s %10s %8s %5s %7s\n", "dashboard (7 panels at once)", ms(r.DashboardMops.q(0.5)), ms(r.DashboardMops.q(0.95)),
+			ms(r.DashboardPG.q(0.5)), ms(r.DashboardPG.q(0.95)), ratio(r.DashboardPG.q(0.5), r.DashboardMops.q(0.5)), "",
+			fmt.Sprintf("%d/%d", len(r.DashboardMops), len(r.DashboardPG)))
+		if r.DashboardMopsFailedRounds > 0 {
+			fmt.Fprintf(w, "FAILED: in %d of mops's %d dashboard rounds a panel failed; those rounds are timed until the last answer, error or not\n",
+				r.DashboardMopsFailedRounds, len(r.DashboardMops))
+		}
 		var failed []string
 		for name := range r.Failures {
 			failed = append(failed, name)
@@ -120,6 +126,8 @@ func printReport(w io.Writer, r *report) {
 		}
 		fmt.Fprintf(w, "first dashboard after start: mops %s, PostgreSQL %s; mops server CPU per dashboard %s\n",
 			ms(r.DashboardMopsFirst), ms(r.DashboardPGFirst), ms(r.DashboardMopsCPU))
+		fmt.Fprintf(w, "other processes on the machine used %.2f of %d cores on average while mops was measured, %.2f while PostgreSQL was\n",
+			r.OthersMops, r.Cores, r.OthersPG)
 		c := r.Cache
 		fmt.Fprintf(w, "result cache: KPI query repeated at once %s, same period spelled as date-times %s, rounds p50 %s",
 			ms(c.Repeat), ms(c.Equivalent), ms(c.Cold))

@@ -206,22 +206,105 @@ func vmRSS(pid int) (int64, error) {
 
 // procCPU returns the user+system CPU time of a process (USER_HZ = 100).
 func procCPU(pid int) time.Duration {
+	_, own, _ := procStat(pid)
+	return own
+}
+
+// procStat returns a process's command name, its user+system CPU time
+// and that of its children it has waited for.
+func procStat(pid int) (comm string, own, children time.Duration) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", 0, 0
+	}
+	s := string(b)
+	i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if i < 0 || j < i {
+		return "", 0, 0
+	}
+	f := strings.Fields(s[j+1:])
+	if len(f) < 15 {
+		return "", 0, 0
+	}
+	n := func(k int) time.Duration {
+		v, _ := strconv.ParseInt(f[k], 10, 64)
+		return time.Duration(v) * time.Second / 100
+	}
+	return s[i+1 : j], n(11) + n(12), n(13) + n(14)
+}
+
+// postgresCPU is the CPU time of every postgres process, with the
+// parallel workers that already exited (the postmaster's children).
+func postgresCPU() time.Duration {
+	entries, _ := os.ReadDir("/proc")
+	var sum time.Duration
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if comm, own, children := procStat(pid); comm == "postgres" {
+			sum += own + children
+		}
+	}
+	return sum
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineCPU is the busy CPU time of the whole machine (all cores).
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
 		return 0
 	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
+	var busy int64
+	for i, v := range f[1:8] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / 100
+}
+
+// cpuMeter measures, over a phase, the cores used by processes other than
+// the benchmark, the mops server and PostgreSQL: what the machine lent
+// to others while it was measuring.
+type cpuMeter struct {
+	pid           int
+	t0            time.Time
+	machine, ours time.Duration
+}
+
+func (m *cpuMeter) ourCPU() time.Duration { return selfCPU() + procCPU(m.pid) + postgresCPU() }
+
+func startCPU(mopsPID int) *cpuMeter {
+	m := &cpuMeter{pid: mopsPID, t0: time.Now(), machine: machineCPU()}
+	m.ours = m.ourCPU()
+	return m
+}
+
+// others returns the cores the other processes used on average since start.
+func (m *cpuMeter) others() float64 {
+	el := time.Since(m.t0).Seconds()
+	if el <= 0 {
 		return 0
 	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * time.Second / 100
+	return max((machineCPU()-m.machine-(m.ourCPU()-m.ours)).Seconds()/el, 0)
 }
 
 // rssSampler polls a process's VmRSS and remembers the peak.
