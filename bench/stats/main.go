@@ -191,6 +191,9 @@ func run(ctx context.Context, o options) (*report, error) {
 	if err := measureMops(ctx, o, m, srv, qs, rep); err != nil {
 		return rep, err
 	}
+	if rep.Browser, err = measureBrowser(ctx, o, m, srv.base, ds.Meta, qs.window); err != nil {
+		return rep, err
+	}
 	rep.RSSQueriesMB = mb(rss.PhasePeak())
 	rep.Cache = detectCache(ctx, m, qs, rep)
 

@@ -183,14 +183,16 @@ func measureRealtime(ctx context.Context, o options, m *mopsClient, base string,
 	}
 
 	// The realtime view lists the top pages of the last minutes, ties by
-	// path: the newest probe gets the smallest path, so it is listed.
+	// path: the newest probe gets the smallest path, so it is listed, also
+	// ahead of the probes of a run minutes before on the same data.
+	epoch := 10_000_000_000 - time.Now().Unix()
 	logf("realtime: %d pageviews into %d live stream(s)", o.realtimeN, len(watches))
 	lags := make([]streamLag, len(watches))
 	for i, w := range watches {
 		lags[i].Name = w.name
 	}
 	for i := range o.realtimeN {
-		path := fmt.Sprintf("/0rt/%04d-%s", 9999-i, m.runID)
+		path := fmt.Sprintf("/0rt/%d-%04d-%s", epoch, 9999-i, m.runID)
 		for _, w := range watches {
 			w.watch(path)
 		}

@@ -24,6 +24,7 @@ type report struct {
 	DashboardMopsFailedRounds            int           // rounds in which a panel failed (timed all the same)
 	OthersMops, OthersPG                 float64       // cores other processes used while each system was measured
 	Queries                              []*queryTimes
+	Browser                              *browserResult
 	Cache                                cacheCheck
 
 	PG           *pgInfo
@@ -126,6 +127,11 @@ func printReport(w io.Writer, r *report) {
 		}
 		fmt.Fprintf(w, "first dashboard after start: mops %s, PostgreSQL %s; mops server CPU per dashboard %s\n",
 			ms(r.DashboardMopsFirst), ms(r.DashboardPGFirst), ms(r.DashboardMopsCPU))
+		if b := r.Browser; b != nil && len(b.Total) > 0 {
+			fmt.Fprintf(w, "dashboard page as a browser loads it (the page, then its %d requests, %d connections; %d loads): p50 %s, p95 %s (the page alone p50 %s)\n",
+				len(b.Requests), browserConns, len(b.Total), ms(b.Total.q(0.5)), ms(b.Total.q(0.95)), ms(b.Page.q(0.5)))
+			fmt.Fprintf(w, "  requests: %s\n", strings.Join(b.Requests, "; "))
+		}
 		fmt.Fprintf(w, "other processes on the machine used %.2f of %d cores on average while mops was measured, %.2f while PostgreSQL was\n",
 			r.OthersMops, r.Cores, r.OthersPG)
 		c := r.Cache
@@ -172,6 +178,10 @@ func printReport(w io.Writer, r *report) {
 		fmt.Fprintln(w)
 		d := r.DashboardMops.q(0.5)
 		fmt.Fprintf(w, "target dashboard p50 < %s: %s (%s)\n", ms(targetDashboardP50), verdict(d < targetDashboardP50, ""), ms(d))
+		if b := r.Browser; b != nil && len(b.Total) > 0 {
+			d := b.Total.q(0.5)
+			fmt.Fprintf(w, "target dashboard p50 < %s, the page as a browser loads it: %s (%s)\n", ms(targetDashboardP50), verdict(d < targetDashboardP50, ""), ms(d))
+		}
 		var slow []string
 		for _, q := range r.Queries {
 			if q.Mops.q(0.5) >= targetQueryP50 {
