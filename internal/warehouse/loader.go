@@ -145,12 +145,13 @@ func (l *Loader) run(ctx context.Context) error {
 	}
 	l.setLastSeq(seq, nil)
 	z := newSessionizer()
-	open, err := l.st.openSessions(ctx, l.now().Add(-idleVisitKeep))
+	open, err := l.st.openSessions(ctx, idleVisitKeep)
 	if err != nil {
 		return fmt.Errorf("restore open visits: %w", err)
 	}
+	restored := l.now()
 	for _, s := range open {
-		z.restore(s)
+		z.restore(s, restored)
 	}
 	seen, err := l.st.recentIDs(ctx)
 	if err != nil {
@@ -180,7 +181,7 @@ func (l *Loader) run(ctx context.Context) error {
 			return err
 		}
 		if now := l.now(); now.Sub(lastEvict) > time.Minute {
-			z.evict(now.Add(-idleVisitKeep))
+			z.evict(now.Add(-idleVisitKeep), idleVisitKeep)
 			lastEvict = now
 		}
 	}

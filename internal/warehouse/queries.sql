@@ -24,10 +24,15 @@ WHEN NOT MATCHED THEN ERROR 'visit ' || st.visit_id || ' is not in visits';
 DELETE FROM visits_staging;
 
 -- name: open-sessions
-SELECT visit_id, site_id, visitor_id, user_id, started_at, ended_at, entry_page, exit_page,
-    hostname, referrer, source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-    browser, os, device, country, region, city, pageviews, events, interactions, updated_at
-FROM visits WHERE updated_at >= ?;
+-- Visits that ended within the given microseconds of their site's newest
+-- visit.
+SELECT v.visit_id, v.site_id, v.visitor_id, v.user_id, v.started_at, v.ended_at, v.entry_page, v.exit_page,
+    v.hostname, v.referrer, v.source, v.channel, v.utm_source, v.utm_medium, v.utm_campaign, v.utm_term,
+    v.utm_content, v.browser, v.os, v.device, v.country, v.region, v.city, v.pageviews, v.events,
+    v.interactions, v.updated_at
+FROM visits v
+JOIN (SELECT site_id, max(ended_at) AS newest FROM visits GROUP BY site_id) n ON n.site_id = v.site_id
+WHERE v.ended_at >= n.newest - to_microseconds(CAST(? AS BIGINT));
 
 -- name: clear-events
 DELETE FROM events;

@@ -40,22 +40,34 @@ type visitorKey struct{ site, visitor string }
 // visitor seen recently; the loader restores it from the sessions table
 // after a restart, so visits continue across restarts.
 type sessionizer struct {
-	open map[visitorKey]*Session
+	open   map[visitorKey]*Session
+	latest map[string]time.Time // per site, the time of the newest event seen
 }
 
 func newSessionizer() *sessionizer {
-	return &sessionizer{open: map[visitorKey]*Session{}}
+	return &sessionizer{open: map[visitorKey]*Session{}, latest: map[string]time.Time{}}
+}
+
+// saw notes t as an event time of site, for eviction by event time.
+func (z *sessionizer) saw(site string, t time.Time) {
+	if t.After(z.latest[site]) {
+		z.latest[site] = t
+	}
 }
 
 // restore makes s the open visit of its visitor after a restart, unless
-// the visitor already has a later one.
-func (z *sessionizer) restore(s *Session) {
+// the visitor already has a later one. It counts as changed at now, so
+// that a server down for longer than a visit's timeout keeps the visits
+// its buffered events continue.
+func (z *sessionizer) restore(s *Session, now time.Time) {
 	s.entryAt, s.exitAt = s.Start, s.End
 	s.storedStart = s.Start
+	s.touched = now
 	k := visitorKey{s.SiteID, s.VisitorID}
 	if cur := z.open[k]; cur == nil || s.End.After(cur.End) {
 		z.open[k] = s
 	}
+	z.saw(s.SiteID, s.End)
 }
 
 func sessionID(site, visitor, firstEventID string) string {
@@ -70,6 +82,7 @@ func sessionID(site, visitor, firstEventID string) string {
 func (z *sessionizer) add(e *event.Event, now time.Time) *Session {
 	k := visitorKey{e.SiteID, e.VisitorID}
 	s := z.open[k]
+	z.saw(e.SiteID, e.Time)
 	fits := s != nil && !e.Time.Before(s.Start.Add(-VisitTimeout)) && !e.Time.After(s.End.Add(VisitTimeout))
 	if !e.CountsAsEvent() {
 		if !fits {
@@ -141,13 +154,15 @@ func (z *sessionizer) count(s *Session, e *event.Event) {
 	}
 }
 
-// evict forgets visits not changed since before (wall clock); their
+// evict forgets visits not changed since before (wall clock), and visits
+// that ended more than keep before the newest event of their site (event
+// time: a backfill of history moves through months in minutes). Their
 // visitors start a new visit with their next event anyway, unless events
 // arrive with old timestamps, which then start a visit of their own.
-func (z *sessionizer) evict(before time.Time) int {
+func (z *sessionizer) evict(before time.Time, keep time.Duration) int {
 	n := 0
 	for k, s := range z.open {
-		if s.touched.Before(before) {
+		if s.touched.Before(before) || s.End.Before(z.latest[k.site].Add(-keep)) {
 			delete(z.open, k)
 			n++
 		}

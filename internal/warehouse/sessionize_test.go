@@ -47,17 +47,41 @@ func TestSessionizerRules(t *testing.T) {
 	}
 }
 
-func TestSessionizerEvictKeepsRestoredRecentVisits(t *testing.T) {
+func TestSessionizerEvictsByWallClockAndEventTime(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	z := newSessionizer()
-	z.restore(&Session{ID: "s1", SiteID: "site_a", VisitorID: "v", Start: t0, End: t0, touched: now.Add(-10 * time.Minute)})
-	z.restore(&Session{ID: "s2", SiteID: "site_a", VisitorID: "w", Start: t0, End: t0, touched: now.Add(-50 * time.Minute)})
-	if n := z.evict(now.Add(-idleVisitKeep)); n != 1 {
+	// Restored visits count as changed at the restart, however old their
+	// last write: the server may have been down for longer than a visit.
+	z.restore(&Session{ID: "s1", SiteID: "site_a", VisitorID: "v", Start: t0, End: t0}, now.Add(-10*time.Minute))
+	z.restore(&Session{ID: "s2", SiteID: "site_a", VisitorID: "w", Start: t0, End: t0}, now.Add(-50*time.Minute))
+	if n := z.evict(now.Add(-idleVisitKeep), idleVisitKeep); n != 1 {
 		t.Fatalf("evicted %d visits, want 1 (the one idle for 50 minutes)", n)
 	}
 	if z.open[visitorKey{"site_a", "v"}] == nil {
-		t.Fatal("a visit changed 10 minutes ago was evicted")
+		t.Fatal("a visit restored 10 minutes ago was evicted")
+	}
+
+	// A backfill: events an hour of event time apart, loaded a second
+	// apart. The visit that ended an hour before the site's newest event
+	// goes; the one 20 minutes before it, and other sites' visits, stay.
+	z = newSessionizer()
+	early, mid, late := pv("e1", "v", "/", 0), pv("e2", "w", "/", 40*time.Minute), pv("e3", "x", "/", 60*time.Minute)
+	other := pv("e4", "v", "/", 0)
+	other.SiteID = "site_b"
+	for _, e := range []*event.Event{&early, &mid, &late, &other} {
+		z.add(e, now)
+	}
+	if n := z.evict(now.Add(-idleVisitKeep), idleVisitKeep); n != 1 {
+		t.Fatalf("evicted %d visits, want 1", n)
+	}
+	if z.open[visitorKey{"site_a", "v"}] != nil {
+		t.Fatal("a visit that ended an hour of event time before the newest event was kept")
+	}
+	for _, k := range []visitorKey{{"site_a", "w"}, {"site_a", "x"}, {"site_b", "v"}} {
+		if z.open[k] == nil {
+			t.Fatalf("visit of %v was evicted", k)
+		}
 	}
 }
 

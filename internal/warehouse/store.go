@@ -183,9 +183,11 @@ func decimal4(s string) (duckdb.Decimal, bool) {
 	return duckdb.Decimal{Width: 18, Scale: 4, Value: q}, true
 }
 
-// openSessions returns visits changed since the given wall-clock time.
-func (s *store) openSessions(ctx context.Context, since time.Time) ([]*Session, error) {
-	rows, err := s.db.QueryContext(ctx, s.q.OpenSessions, since)
+// openSessions returns the visits that ended within keep of the newest
+// visit of their site: those the next events can still continue, whether
+// the server was down for a minute or a day.
+func (s *store) openSessions(ctx context.Context, keep time.Duration) ([]*Session, error) {
+	rows, err := s.db.QueryContext(ctx, s.q.OpenSessions, keep.Microseconds())
 	if err != nil {
 		return nil, err
 	}

@@ -137,13 +137,13 @@ func TestWriteVisitsKeepsOneCurrentRowPerVisit(t *testing.T) {
 			}},
 	} {
 		if tc.restart {
-			open, err := st.openSessions(context.Background(), t0)
+			open, err := st.openSessions(context.Background(), idleVisitKeep)
 			if err != nil {
 				t.Fatal(err)
 			}
 			z = newSessionizer()
 			for _, s := range open {
-				z.restore(s)
+				z.restore(s, t0)
 			}
 		}
 		if err := writeVisitBatch(t, d, st, z, w(k+1), tc.evs...); err != nil {
@@ -167,7 +167,7 @@ func TestWriteVisitsFailsForAMissingRow(t *testing.T) {
 	z := newSessionizer()
 	// A visit the sessionizer believes written, which visits does not hold.
 	z.restore(&Session{ID: "s_gone", SiteID: "site_a", VisitorID: "v1", Start: t0, End: t0, Pageviews: 1, Events: 1,
-		Interactions: 1, EntryPage: "/a", ExitPage: "/a"})
+		Interactions: 1, EntryPage: "/a", ExitPage: "/a"}, t0)
 	err := writeVisitBatch(t, d, st, z, t0, pv("e1", "v1", "/b", time.Minute), pv("e2", "v2", "/a", time.Minute))
 	if err == nil || !strings.Contains(err.Error(), "s_gone") {
 		t.Fatalf("writeVisits with a restored visit missing from visits: %v; want an error naming s_gone", err)
