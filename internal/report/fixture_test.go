@@ -72,11 +72,11 @@ func insertVisits(t testing.TB, d *db.DB, siteID string, visits []fixtureVisit) 
 			_, err := d.ExecContext(ctx, `INSERT INTO events (site_id, seq, event_id, ts, received_at, kind, name, visitor_id, visit_id,
 				user_id, origin, interactive, hostname, pathname, referrer, source, channel, utm_source, utm_medium, utm_campaign,
 				utm_term, utm_content, browser, browser_version, os, os_version, device, country, region, city, props,
-				revenue_amount, revenue_currency, engaged_ms, scroll_depth, traits)
+				revenue_amount, revenue_currency, engaged_ms, scroll_depth, traits, visitor_key)
 				VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, '', 'tracker', true, 'acme.example', ?, '', ?, ?, '', '', '', '', '',
-				'Firefox', '134', 'Linux', '', ?, ?, '', '', NULL, NULL, '', 0, 0, NULL)`,
+				'Firefox', '134', 'Linux', '', ?, ?, '', '', NULL, NULL, '', 0, 0, NULL, md5_number_lower(?))`,
 				siteID, fmt.Sprintf("%s-%d", visitID, seq), ts, ts, kind, name, v.visitor, visitID,
-				path, v.source, channels[v.source], v.device, v.country)
+				path, v.source, channels[v.source], v.device, v.country, v.visitor)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,12 +93,12 @@ func insertVisits(t testing.TB, d *db.DB, siteID string, visits []fixtureVisit) 
 		n := len(v.pages)
 		_, err = d.ExecContext(ctx, `INSERT INTO visits (visit_id, site_id, visitor_id, user_id, started_at, ended_at, entry_page,
 			exit_page, hostname, referrer, source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-			browser, os, device, country, region, city, pageviews, events, interactions, is_bounce, duration_s, updated_at)
+			browser, os, device, country, region, city, pageviews, events, interactions, is_bounce, duration_s, updated_at, visitor_key)
 			VALUES (?, ?, ?, '', ?, ?, ?, ?, 'acme.example', '', ?, ?, '', '', '', '', '', 'Firefox', 'Linux', ?, ?, '', '',
-			?, ?, ?, ?, ?, ?)`,
+			?, ?, ?, ?, ?, ?, md5_number_lower(?))`,
 			visitID, siteID, v.visitor, start, start.Add(time.Duration(v.duration)*time.Second), v.pages[0], v.pages[n-1],
 			v.source, channels[v.source], v.device, v.country, n, n+len(v.custom), n+len(v.custom),
-			n == 1 && len(v.custom) == 0, v.duration, start)
+			n == 1 && len(v.custom) == 0, v.duration, start, v.visitor)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,10 +44,10 @@ func newGoalFixture(t *testing.T) (*Service, *sites.Site) {
 	for i, e := range extra {
 		_, err := svc.db.ExecContext(ctx, `INSERT INTO events SELECT * REPLACE (? AS event_id, ? AS visit_id, ? AS visitor_id,
 			CAST(? AS TIMESTAMP) AS ts, ? AS kind, ? AS name, ? AS pathname, CAST(? AS DECIMAL(18, 4)) AS revenue_amount,
-			? AS revenue_currency, ? AS engaged_ms, CAST(? AS SMALLINT) AS scroll_depth)
+			? AS revenue_currency, ? AS engaged_ms, CAST(? AS SMALLINT) AS scroll_depth, md5_number_lower(?) AS visitor_key)
 			FROM events WHERE site_id = ? AND visit_id = 'V1' AND kind = 'pageview' AND pathname = '/'`,
 			"x"+string(rune('a'+i)), e.visit, visitors[e.visit], e.at, e.kind, e.name, e.path, e.amount, e.currency,
-			e.engagedMS, e.depth, site.ID)
+			e.engagedMS, e.depth, visitors[e.visit], site.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,14 +53,14 @@ type RealtimeMinute struct {
 // The realtime queries read events (UTC timestamps) of one site. Events
 // are pageviews and custom events, as everywhere in stats.
 const (
-	realtimeVisitorsSQL = `SELECT count(DISTINCT visitor_id) FROM events
+	realtimeVisitorsSQL = `SELECT count(DISTINCT visitor_key) FROM events
 		WHERE site_id = ? AND kind IN ` + countedKinds + ` AND ts > ? AND ts <= ?`
-	realtimePagesSQL = `SELECT pathname, count(DISTINCT visitor_id) AS n FROM events
+	realtimePagesSQL = `SELECT pathname, count(DISTINCT visitor_key) AS n FROM events
 		WHERE site_id = ? AND kind = 'pageview' AND ts > ? AND ts <= ?
 		GROUP BY pathname ORDER BY n DESC, pathname LIMIT ?`
 	// A source is the visit's: the first event's, which may be older than
 	// the window.
-	realtimeSourcesSQL = `SELECT v.source, count(DISTINCT e.visitor_id) AS n FROM events e
+	realtimeSourcesSQL = `SELECT v.source, count(DISTINCT e.visitor_key) AS n FROM events e
 		JOIN visits v ON v.visit_id = e.visit_id AND v.site_id = e.site_id
 		WHERE e.site_id = ? AND e.kind IN ` + countedKinds + ` AND e.ts > ? AND e.ts <= ?
 		GROUP BY v.source ORDER BY n DESC, v.source LIMIT ?`

@@ -71,10 +71,10 @@ func loadRealtimeFixture(t *testing.T, d *db.DB) {
 		_, err = d.ExecContext(ctx, `INSERT INTO events (site_id, seq, event_id, ts, received_at, kind, name, visitor_id, visit_id,
 			user_id, origin, interactive, hostname, pathname, referrer, source, channel, utm_source, utm_medium, utm_campaign,
 			utm_term, utm_content, browser, browser_version, os, os_version, device, country, region, city, props,
-			revenue_amount, revenue_currency, engaged_ms, scroll_depth, traits)
+			revenue_amount, revenue_currency, engaged_ms, scroll_depth, traits, visitor_key)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', 'tracker', true, 'acme.example', ?, '', '', '', '', '', '', '', '',
-			'Chrome', '131', 'Linux', '', 'Desktop', 'DE', '', '', NULL, NULL, '', 0, 0, NULL)`,
-			e.site, i+1, "ev"+string(rune('a'+i)), at, at, e.kind, e.name, e.visitor, e.visit, e.path)
+			'Chrome', '131', 'Linux', '', 'Desktop', 'DE', '', '', NULL, NULL, '', 0, 0, NULL, md5_number_lower(?))`,
+			e.site, i+1, "ev"+string(rune('a'+i)), at, at, e.kind, e.name, e.visitor, e.visit, e.path, e.visitor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,8 +83,8 @@ func loadRealtimeFixture(t *testing.T, d *db.DB) {
 	// plausible placeholders.
 	for visit, start := range starts {
 		_, err := d.ExecContext(ctx, `INSERT INTO visits VALUES (?, ?, ?, '', ?, ?, '/', '/', 'acme.example', '', ?, '',
-			'', '', '', '', '', 'Chrome', 'Linux', 'Desktop', 'DE', '', '', 1, 1, 1, false, 0, ?)`,
-			visit, sitesOf[visit], visitorOf[visit], start, start, realtimeVisitSources[visit], start)
+			'', '', '', '', '', 'Chrome', 'Linux', 'Desktop', 'DE', '', '', 1, 1, 1, false, 0, ?, md5_number_lower(?))`,
+			visit, sitesOf[visit], visitorOf[visit], start, start, realtimeVisitSources[visit], start, visitorOf[visit])
 		if err != nil {
 			t.Fatal(err)
 		}

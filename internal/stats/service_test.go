@@ -90,11 +90,11 @@ func loadFixture(t *testing.T, d *db.DB, siteID string) {
 			_, err := d.ExecContext(ctx, `INSERT INTO events (site_id, seq, event_id, ts, received_at, kind, name, visitor_id, visit_id,
 				user_id, origin, interactive, hostname, pathname, referrer, source, channel, utm_source, utm_medium, utm_campaign,
 				utm_term, utm_content, browser, browser_version, os, os_version, device, country, region, city, props,
-				revenue_amount, revenue_currency, engaged_ms, scroll_depth, traits)
+				revenue_amount, revenue_currency, engaged_ms, scroll_depth, traits, visitor_key)
 				VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, '', 'tracker', ?, 'acme.example', ?, '', ?, ?, '', '', '', '', '', 'Chrome', '131',
-				'Linux', '', ?, ?, '', '', `+props+`, NULL, '', 0, 0, NULL)`,
+				'Linux', '', ?, ?, '', '', `+props+`, NULL, '', 0, 0, NULL, md5_number_lower(?))`,
 				siteID, fmt.Sprintf("%s-%s-%s", v.id, e.at, e.name), at, at, e.kind, e.name, v.visitor, visitID,
-				e.kind != "engagement", e.path, v.source, v.channel, v.device, v.country)
+				e.kind != "engagement", e.path, v.source, v.channel, v.device, v.country, v.visitor)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,9 +111,9 @@ func loadFixture(t *testing.T, d *db.DB, siteID string) {
 			}
 		}
 		_, err = d.ExecContext(ctx, `INSERT INTO visits VALUES (?, ?, ?, '', ?, ?, ?, ?, 'acme.example', '', ?, ?, '', '', '', '', '',
-			'Chrome', 'Linux', ?, ?, '', '', ?, ?, ?, ?, ?, ?)`,
+			'Chrome', 'Linux', ?, ?, '', '', ?, ?, ?, ?, ?, ?, md5_number_lower(?))`,
 			v.id, siteID, v.visitor, start, start.Add(time.Duration(v.duration)*time.Second), entry, exit, v.source, v.channel,
-			v.device, v.country, pv, ev, ev, v.bounce, v.duration, start)
+			v.device, v.country, pv, ev, ev, v.bounce, v.duration, start, v.visitor)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -197,6 +197,14 @@ func TestLoaderSessionisesAndResumesExactlyOnce(t *testing.T) {
 	if err := r.db.QueryRow(`SELECT visit_id FROM events WHERE event_id = 'e7'`).Scan(&sess); err != nil || sess != "" {
 		t.Fatalf("an engagement without a visit got session %q (%v)", sess, err)
 	}
+	// Every row carries its visitor's key, the value DuckDB computes.
+	for _, table := range []string{"events", "visits"} {
+		var wrong int
+		if err := r.db.QueryRow(`SELECT count(*) FROM ` + table +
+			` WHERE visitor_key IS DISTINCT FROM md5_number_lower(visitor_id)`).Scan(&wrong); err != nil || wrong != 0 {
+			t.Fatalf("%s: %d rows with a visitor key other than md5_number_lower(visitor_id) (%v)", table, wrong, err)
+		}
+	}
 	var seq uint64
 	if err := r.db.QueryRow(`SELECT last_seq FROM loader_state`).Scan(&seq); err != nil || seq != last {
 		t.Fatalf("stored position = %d, %v; want %d", seq, err, last)
@@ -257,6 +265,20 @@ func TestDecimal4(t *testing.T) {
 		d, ok := decimal4(tc.in)
 		if ok != tc.ok || (ok && d.Value.Int64() != tc.want) {
 			t.Errorf("decimal4(%q) = %v, %v; want %d, %v", tc.in, d.Value, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestVisitorKeyIsDuckDBsMD5NumberLower(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for _, id := range []string{"", "v1", "c_0f8e2a", "7f3a9c1e5b2d4f60", "anonymous-🦊-ü"} {
+		var want uint64
+		if err := r.db.QueryRow("SELECT md5_number_lower(?)", id).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got := VisitorKey(id); got != want {
+			t.Errorf("VisitorKey(%q) = %d, DuckDB says %d", id, got, want)
 		}
 	}
 }

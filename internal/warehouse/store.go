@@ -2,9 +2,11 @@ package warehouse
 
 import (
 	"context"
+	"crypto/md5"
 	"database/sql"
 	"database/sql/driver"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -157,7 +159,15 @@ func eventValues(dst []driver.Value, r row) []driver.Value {
 		r.session, e.UserID, string(e.Origin), e.Interactive, e.Hostname, e.Path, e.Referrer, e.Source, e.Channel,
 		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.Browser, e.BrowserVersion, e.OS,
 		e.OSVersion, e.Device, e.Country, e.Region, e.City, props, amount, currency, e.EngagedMS,
-		int16(e.ScrollDepth), traits)
+		int16(e.ScrollDepth), traits, VisitorKey(e.VisitorID))
+}
+
+// VisitorKey is the 64-bit key stored beside a visitor id (visitor_key):
+// the low half of the id's MD5, equal to DuckDB's md5_number_lower, which
+// filled in the rows written before the column existed.
+func VisitorKey(visitorID string) uint64 {
+	sum := md5.Sum([]byte(visitorID))
+	return binary.LittleEndian.Uint64(sum[8:])
 }
 
 // decimal4 parses a decimal string ("49", "-3.5", "12.3456") into a

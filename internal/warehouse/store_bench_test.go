@@ -173,7 +173,8 @@ func seedVisitHistory(b *testing.B, d *db.DB, base time.Time, n int) {
 	_, err := d.Exec(`INSERT INTO visits SELECT
 		's_' || md5(i::TEXT)[:24], 'site_bench', md5((i % 200000)::TEXT)[:16], '', ts, ts + INTERVAL 3 MINUTE,
 		'/', '/pricing', 'bench.example', '', 'Google', 'Organic Search', '', '', '', '', '',
-		'Chrome', 'Windows', 'desktop', 'DE', 'Berlin', 'Berlin', 3, 4, 3, false, 180, ts + INTERVAL 30 MINUTE
+		'Chrome', 'Windows', 'desktop', 'DE', 'Berlin', 'Berlin', 3, 4, 3, false, 180, ts + INTERVAL 30 MINUTE,
+		md5_number_lower(md5((i % 200000)::TEXT)[:16])
 		FROM (SELECT i, ?::TIMESTAMP - INTERVAL 1 DAY - to_seconds(2 * i) AS ts FROM range(?) r(i))
 		ORDER BY ts`, base, n)
 	if err != nil {

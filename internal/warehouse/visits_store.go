@@ -76,7 +76,7 @@ func visitValues(dst []driver.Value, v *Session, now time.Time) []driver.Value {
 	return append(dst, v.ID, v.SiteID, v.VisitorID, v.UserID, v.Start, v.End, v.EntryPage, v.ExitPage,
 		v.Hostname, v.Referrer, v.Source, v.Channel, v.UTMSource, v.UTMMedium, v.UTMCampaign, v.UTMTerm, v.UTMContent,
 		v.Browser, v.OS, v.Device, v.Country, v.Region, v.City, int32(v.Pageviews), int32(v.Events), int32(v.Interactions),
-		v.Bounce(), int32(v.DurationSeconds()), now)
+		v.Bounce(), int32(v.DurationSeconds()), now, VisitorKey(v.VisitorID))
 }
 
 // stagedVisitValues appends a written visit's columns, in the order of
