@@ -45,6 +45,7 @@ Every flag can also be set with its MOPS_* environment variable.`,
 	f.StringVar(&cfg.GeoIP, "geoip", cfg.GeoIP, "MaxMind or DB-IP .mmdb file for visitor country, region and city (env MOPS_GEOIP)")
 	f.IntVar(&cfg.MemoryLimitMB, "memory-limit-mb", cfg.MemoryLimitMB, "memory the server aims to stay within, in MB: 1/4 for DuckDB, 1/2 for the Go heap (a soft limit); 0 = no limit (env MOPS_MEMORY_LIMIT_MB)")
 	f.IntVar(&cfg.StatsCache, "stats-cache", cfg.StatsCache, "stats answers kept in memory until the next load of events; 0 = no cache (env MOPS_STATS_CACHE)")
+	f.IntVar(&cfg.Threads, "threads", cfg.Threads, "threads DuckDB runs a query or load on; 0 = one per core (env MOPS_THREADS)")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "mail server for digest emails, smtp://user:pass@host:587 (STARTTLS) or smtps://…; empty = no sending (env MOPS_SMTP_URL)")
 	f.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "sender address of digest emails (env MOPS_SMTP_FROM)")
 	f.BoolVar(&cfg.Demo, "demo", false, "create (once) and show the demo company with a demo login")

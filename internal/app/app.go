@@ -191,10 +191,15 @@ func (a *App) Close(ctx context.Context) error {
 }
 
 // tuneWarehouse applies the DuckDB settings of the configuration: its
-// share of the memory limit, and half the cores (at least one), so queries
-// and the loader leave the other half to collection.
+// share of the memory limit, and its threads (one per core unless set: a
+// report is as fast as the cores allow, and collection, a few milliseconds
+// per request, still gets its turn from the operating system).
 func tuneWarehouse(ctx context.Context, d *db.DB, cfg Config) error {
-	settings := []string{fmt.Sprintf("SET threads = %d", max(runtime.NumCPU()/2, 1))}
+	threads := cfg.Threads
+	if threads == 0 {
+		threads = runtime.NumCPU()
+	}
+	settings := []string{fmt.Sprintf("SET threads = %d", threads)}
 	if mb := cfg.DuckDBMemoryMB(); mb > 0 {
 		settings = append(settings, fmt.Sprintf("SET memory_limit = '%dMB'", mb))
 	}

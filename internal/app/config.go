@@ -34,6 +34,7 @@ type Config struct {
 	GeoIP          string // MaxMind/DB-IP .mmdb file for visitor locations; "" = none
 	MemoryLimitMB  int    // memory the server aims to stay within, split between DuckDB and Go; 0 = no limit
 	StatsCache     int    // stats answers kept until the next load; 0 = no cache
+	Threads        int    // DuckDB worker threads; 0 = one per core
 	Demo           bool   // create and load the demo company
 	SMTPURL        string // mail server for digest emails: smtp://user:pass@host:587 or smtps://…; "" = sending off
 	SMTPFrom       string // sender address of digest emails
@@ -67,6 +68,7 @@ func Defaults() Config {
 		GeoIP:          Env("geoip", ""),
 		MemoryLimitMB:  envInt("memory-limit-mb", 448),
 		StatsCache:     envInt("stats-cache", 512),
+		Threads:        envInt("threads", 0),
 		SMTPURL:        Env("smtp-url", ""),
 		SMTPFrom:       Env("smtp-from", ""),
 	}
@@ -105,6 +107,9 @@ func (c *Config) Validate() error {
 	}
 	if c.StatsCache < 0 {
 		return fmt.Errorf("--stats-cache must be 0 (off) or a number of answers to keep, not %d", c.StatsCache)
+	}
+	if c.Threads < 0 {
+		return fmt.Errorf("--threads must be 0 (one per core) or a positive number of threads, not %d", c.Threads)
 	}
 	if c.RateLimitIP < 0 {
 		return fmt.Errorf("--rate-limit-ip must be 0 (off) or a positive number of requests per second, not %d", c.RateLimitIP)

@@ -158,7 +158,7 @@ type Endpoints struct {
 // workspace (a public shared link) render the view "dashboard" or
 // "realtime" with it as the page's Data.
 func (h *Handler) NewView(ctx context.Context, site *sites.Site, e Endpoints) (*View, error) {
-	props, err := h.store.propertyNames(ctx, site.ID, time.Now().Add(-propertyLookback), maxPropertyNames)
+	props, err := h.store.propertyNames(ctx, site.ID, time.Now(), propertyLookback, maxPropertyNames)
 	if err != nil {
 		return nil, err
 	}

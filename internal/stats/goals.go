@@ -69,6 +69,9 @@ func (p *plan) selectGoals(f *filter) []*goals.Goal {
 
 // goalCond is the condition under which event e reaches g.
 func (b *builder) goalCond(g *goals.Goal) string {
+	if g.IsPage() && !strings.Contains(g.PagePath, "*") { // an equality costs half a regular expression
+		return "(e.kind = 'pageview' AND e.pathname = " + b.arg(g.PagePath) + ")"
+	}
 	if g.IsPage() {
 		return "(e.kind = 'pageview' AND regexp_matches(e.pathname, " + b.arg(goals.PathPattern(g.PagePath)) + "))"
 	}
