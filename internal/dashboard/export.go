@@ -126,15 +126,11 @@ func exportFileName(site *sites.Site, res *stats.Result) string {
 	return strings.Trim(name, "_") + ".csv"
 }
 
-// exportError answers a failed export: the message of a query the stats
-// engine refuses with 400, a site not in the workspace with 404.
+// exportError answers a failed export as the query API would (see
+// stats.PublicError), a site not in the workspace with 404.
 func (h *Handler) exportError(w http.ResponseWriter, r *http.Request, err error) {
-	var ie *stats.InvalidError
-	switch {
-	case errors.As(err, &ie):
-		err = httpx.Errorf(http.StatusBadRequest, "%s", ie.Message)
-	case errors.Is(err, sites.ErrNotFound):
+	if errors.Is(err, sites.ErrNotFound) {
 		err = httpx.ErrNotFound
 	}
-	httpx.WriteError(w, r, h.logger, err)
+	httpx.WriteError(w, r, h.logger, stats.PublicError(err))
 }

@@ -117,9 +117,19 @@ func denyMember(w http.ResponseWriter, r *http.Request, status int) {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var ie *InvalidError
-	if errors.As(err, &ie) {
-		err = httpx.Errorf(http.StatusBadRequest, "%s", ie.Message)
+	httpx.WriteError(w, r, h.logger, PublicError(err))
+}
+
+// PublicError is err as the client should see it: a refused query 400 with
+// its message, a query beyond the warehouse's memory 503 saying so (and
+// logged), anything else unchanged.
+func PublicError(err error) error {
+	if ie, ok := errors.AsType[*InvalidError](err); ok {
+		return httpx.Errorf(http.StatusBadRequest, "%s", ie.Message)
 	}
-	httpx.WriteError(w, r, h.logger, err)
+	if errors.Is(err, ErrOutOfMemory) {
+		return &httpx.Error{Status: http.StatusServiceUnavailable, Err: err,
+			Message: ErrOutOfMemory.Error() + ": choose a shorter period, or raise --memory-limit-mb"}
+	}
+	return err
 }

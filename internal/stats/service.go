@@ -6,11 +6,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/db"
@@ -311,9 +314,16 @@ func (s *Service) aggregate(ctx context.Context, siteID string, p *plan, per per
 	return out, nil
 }
 
+// ErrOutOfMemory is a query that needs more memory than the warehouse may
+// use (its share of --memory-limit-mb).
+var ErrOutOfMemory = errors.New("the query needs more memory than the server gives its warehouse")
+
 func (s *Service) scan(ctx context.Context, query string, args []any, ndims int, metrics []string, each func(*aggRow)) error {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
+		if de, ok := errors.AsType[*duckdb.Error](err); ok && de.Type == duckdb.ErrorTypeOutOfMemory {
+			return fmt.Errorf("stats query: %w: %w", ErrOutOfMemory, err)
+		}
 		return fmt.Errorf("stats query: %w", err)
 	}
 	defer rows.Close()
