@@ -41,7 +41,7 @@ func TestBucketFollowsTheZoneAcrossDST(t *testing.T) {
 			step = 7*time.Hour + 13*time.Minute
 		}
 		for _, grain := range []string{"hour", "day", "week", "month"} {
-			b := &builder{p: &plan{tz: tc.zone}, per: per}
+			b := &builder{p: &plan{}, per: per}
 			query := fmt.Sprintf("SELECT t, %s FROM (SELECT unnest(generate_series(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) - INTERVAL 1 SECOND, to_seconds(?))) AS t)",
 				b.bucket("t", grain))
 			rows, err := d.QueryContext(ctx, query, per.From.Format(time.DateTime), per.To.Format(time.DateTime), int64(step.Seconds()))

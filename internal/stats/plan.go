@@ -67,7 +67,6 @@ type plan struct {
 	limit    int
 	offset   int
 	include  Include
-	tz       string
 	timeDim  int  // index of the time dimension, -1 without
 	eventDim bool // a dimension is on events
 	// What the filters are on (has_done/has_not_done conditions aside).
@@ -92,7 +91,7 @@ func newPlan(q *Query, tz string, now, earliest time.Time, gs []goals.Goal) (*pl
 	if err != nil {
 		return nil, fmt.Errorf("site time zone %q: %w", tz, err)
 	}
-	p := &plan{tz: tz, timeDim: -1, include: q.Include, limit: maxLimit, goals: gs}
+	p := &plan{timeDim: -1, include: q.Include, limit: maxLimit, goals: gs}
 	if len(q.Metrics) == 0 {
 		return nil, invalidf("metrics: at least one metric is required")
 	}

@@ -134,8 +134,6 @@ func zoneSpans(from, to time.Time, loc *time.Location) []zoneSpan {
 	}
 }
 
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // where renders the query's filters for src, and-ed.
 func (b *builder) where(src source) string {
 	var parts []string
