@@ -73,7 +73,7 @@ func serve(ctx context.Context, e *env, cfg app.Config) error {
 		logger.Info("stopped")
 	}()
 	if cfg.Demo {
-		t, err := sim.Ensure(ctx, sim.Deps{Auth: a.Auth, Sites: a.Sites, Goals: a.Goals, DataDir: cfg.Data})
+		t, err := sim.Ensure(ctx, sim.Deps{Auth: a.Auth, Sites: a.Sites, Goals: a.Goals, CRM: a.CRM, DataDir: cfg.Data})
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func serve(ctx context.Context, e *env, cfg app.Config) error {
 func loadDemoTraffic(ctx context.Context, a *app.App, t *sim.Truth, logger *slog.Logger) {
 	lastPct := -1
 	start := time.Now()
-	truth, err := sim.LoadDemoTraffic(ctx, sim.Deps{Auth: a.Auth, Sites: a.Sites, Goals: a.Goals, DataDir: a.Config.Data}, t, a.Handler(),
+	truth, err := sim.LoadDemoTraffic(ctx, sim.Deps{Auth: a.Auth, Sites: a.Sites, Goals: a.Goals, CRM: a.CRM, DataDir: a.Config.Data}, t, a.Handler(),
 		func(sent, total int) {
 			if pct := sent * 100 / max(total, 1); pct/10 != lastPct/10 {
 				lastPct = pct

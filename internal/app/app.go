@@ -13,6 +13,7 @@ import (
 
 	"github.com/mopshq/mops/internal/collect"
 	"github.com/mopshq/mops/internal/collect/geo"
+	"github.com/mopshq/mops/internal/crm"
 	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/datadir"
@@ -35,6 +36,7 @@ type Store struct {
 	Sites  *sites.Service
 	Goals  *goals.Service
 	Links  *sharing.Service
+	CRM    *crm.Service
 	Secret []byte
 
 	lock *datadir.Lock
@@ -84,6 +86,9 @@ func (s *Store) open(ctx context.Context, logger *slog.Logger) error {
 	}
 	s.Goals = goals.NewService(s.DB, s.Auth)
 	s.Links = sharing.NewService(s.DB, s.Auth, s.Secret)
+	if s.CRM, err = crm.NewService(s.DB, s.Auth, s.Auth); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -112,6 +117,7 @@ type App struct {
 
 	handler      http.Handler
 	loader       loaderRun
+	identityStop func()
 	loginBackoff *httpx.Backoff
 	shareBackoff *httpx.Backoff // wrong passwords of shared links
 }
@@ -168,6 +174,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Digests.Start()
+	a.startIdentity()
 	return a, nil
 }
 
@@ -178,6 +185,9 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close(ctx context.Context) error {
 	if a.Digests != nil {
 		a.Digests.Stop()
+	}
+	if a.identityStop != nil {
+		a.identityStop()
 	}
 	var errs []error
 	if a.Log != nil {

@@ -119,7 +119,8 @@ type scenario struct {
 	notWant []string
 }
 
-func (ta *testApp) run(t *testing.T, sc scenario) {
+// run sends the scenario's request, checks the answer and returns its body.
+func (ta *testApp) run(t *testing.T, sc scenario) string {
 	t.Helper()
 	body := sc.body
 	if sc.form != nil {
@@ -165,6 +166,7 @@ func (ta *testApp) run(t *testing.T, sc scenario) {
 			t.Errorf("%s: %s %s body contains %q", sc.name, sc.method, sc.path, w)
 		}
 	}
+	return string(b)
 }
 
 func TestSecurityScenarios(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mopshq/mops/internal/accounts"
 	"github.com/mopshq/mops/internal/collect"
+	"github.com/mopshq/mops/internal/crm"
 	"github.com/mopshq/mops/internal/dashboard"
 	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
@@ -78,6 +79,7 @@ func (a *App) routes() (http.Handler, error) {
 	csrf := httpx.NewCSRF(a.Secret)
 	var nav []ui.NavItem
 	nav = append(nav, dashboard.Nav()...)
+	nav = append(nav, crm.Nav()...)
 	nav = append(nav, sites.Nav()...)
 	nav = append(nav, accounts.Nav()...)
 	renderer, err := ui.New(ui.Options{
@@ -86,7 +88,7 @@ func (a *App) routes() (http.Handler, error) {
 		CSRFToken:  func(r *http.Request) string { return csrf.Token(csrfSession(r)) },
 		Workspaces: a.Auth.UserWorkspaces,
 		Version:    a.Config.Version,
-	}, accounts.Templates, sites.Templates, goals.Templates, dashboard.Templates, sharing.Templates, report.Templates)
+	}, accounts.Templates, sites.Templates, goals.Templates, dashboard.Templates, sharing.Templates, report.Templates, crm.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +112,8 @@ func (a *App) routes() (http.Handler, error) {
 	sites.NewHandler(a.Sites, a.Auth, renderer, a.Logger, a.Config.BaseURL).Register(mux)
 	goals.NewHandler(a.Goals, a.Sites, a.Auth, renderer, a.Logger).Register(mux)
 	report.NewHandler(a.Digests, a.Auth, renderer, a.Logger).Register(mux)
+	crm.NewAPI(a.CRM, a.Auth, a.Logger).Register(mux)
+	crm.NewPages(a.CRM, a.Auth, renderer, a.Logger).Register(mux)
 	var ipLimit *httpx.Limiter
 	if a.Config.RateLimitIP > 0 {
 		ipLimit = httpx.NewLimiter(float64(a.Config.RateLimitIP), 2*a.Config.RateLimitIP, 100000)

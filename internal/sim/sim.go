@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/mopshq/mops/internal/crm"
 	"github.com/mopshq/mops/internal/goals"
 	"github.com/mopshq/mops/internal/platform/auth"
 	"github.com/mopshq/mops/internal/platform/id"
@@ -30,6 +32,8 @@ type Deps struct {
 	Auth  *auth.Service
 	Sites *sites.Service
 	Goals *goals.Service
+	// CRM receives the demo's organisations, people and deals (nil: none).
+	CRM *crm.Service
 	// DataDir holds the demo login file, so every start can print it.
 	DataDir string
 }
@@ -94,7 +98,10 @@ func Ensure(ctx context.Context, d Deps) (*Truth, error) {
 		if t.Sites, err = d.Sites.List(ctx, t.WorkspaceID); err != nil {
 			return nil, err
 		}
-		return t, ensureGoals(ctx, d, t.WorkspaceID, t.Sites)
+		if err := ensureGoals(ctx, d, t.WorkspaceID, t.Sites); err != nil {
+			return nil, err
+		}
+		return t, ensureCRM(ctx, d, t.WorkspaceID, time.Now().UTC())
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -129,5 +136,8 @@ func Ensure(ctx context.Context, d Deps) (*Truth, error) {
 		}
 		t.Sites = append(t.Sites, *site)
 	}
-	return t, ensureGoals(ctx, d, t.WorkspaceID, t.Sites)
+	if err := ensureGoals(ctx, d, t.WorkspaceID, t.Sites); err != nil {
+		return nil, err
+	}
+	return t, ensureCRM(ctx, d, t.WorkspaceID, time.Now().UTC())
 }

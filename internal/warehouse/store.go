@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	_ "embed"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -152,8 +153,14 @@ func eventValues(dst []driver.Value, r row) []driver.Value {
 		}
 	}
 	var traits any
-	if len(e.Traits) > 0 {
+	switch {
+	case len(e.Traits) > 0:
 		traits = string(e.Traits)
+	case e.Kind == event.KindAlias && e.PreviousID != "":
+		// An alias has no traits; its previous id is kept in their place,
+		// for identity resolution.
+		b, _ := json.Marshal(map[string]string{"previousId": e.PreviousID})
+		traits = string(b)
 	}
 	return append(dst, e.SiteID, r.seq, e.ID, e.Time.UTC(), e.Received.UTC(), string(e.Kind), e.Name, e.VisitorID,
 		r.session, e.UserID, string(e.Origin), e.Interactive, e.Hostname, e.Path, e.Referrer, e.Source, e.Channel,

@@ -12,9 +12,11 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,12 +77,19 @@ func New(opts Options, views ...fs.FS) (*Renderer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ui: list views: %w", err)
 		}
+		// templates/partials/*.html of a slice are shared by all its views.
+		slice := base
+		if partials, _ := fs.Glob(vfs, "templates/partials/*.html"); len(partials) > 0 {
+			if slice, err = template.Must(base.Clone()).ParseFS(vfs, partials...); err != nil {
+				return nil, fmt.Errorf("ui: parse partials: %w", err)
+			}
+		}
 		for _, name := range names {
 			view := strings.TrimSuffix(path.Base(name), ".html")
 			if _, dup := r.views[view]; dup {
 				return nil, fmt.Errorf("ui: view %q is defined twice", view)
 			}
-			t, err := template.Must(base.Clone()).ParseFS(vfs, name)
+			t, err := template.Must(slice.Clone()).ParseFS(vfs, name)
 			if err != nil {
 				return nil, fmt.Errorf("ui: parse view %s: %w", name, err)
 			}
@@ -258,7 +267,54 @@ func (r *Renderer) funcs() template.FuncMap {
 		"ago":   Ago,
 		"lower": strings.ToLower,
 		"join":  strings.Join,
+		"num":   Number,
+		"money": Money,
+		"field": NewField,
 	}
+}
+
+// Field is one labelled input of a form, for the common "input" template:
+// {{template "input" (field . "email" "Email" "email")}}.
+type Field struct {
+	Name, Label, Type, Value, Error string
+}
+
+// NewField describes the form field name of page p.
+func NewField(p *Page, name, label, typ string) Field {
+	return Field{Name: name, Label: label, Type: typ, Value: p.Value(name), Error: p.Errors[name]}
+}
+
+// Number formats n with thousands separators: 1234567 → "1,234,567".
+func Number(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Money formats an amount with two decimals, thousands separators and its
+// currency: 12500.5, "EUR" → "12,500.50 EUR".
+func Money(amount float64, currency string) string {
+	cents := int64(math.Round(amount * 100))
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	s := sign + Number(int(cents/100)) + fmt.Sprintf(".%02d", cents%100)
+	if currency != "" {
+		s += " " + currency
+	}
+	return s
 }
 
 // Ago formats how long ago t was, relative to now ("3 minutes ago").

@@ -145,3 +145,20 @@ func TestFlashShownOnce(t *testing.T) {
 		t.Fatalf("flash cookie not cleared: %+v", got)
 	}
 }
+
+func TestNumberAndMoney(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
+		if got := Number(n); got != want {
+			t.Errorf("Number(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		amount   float64
+		currency string
+		want     string
+	}{{12500.5, "EUR", "12,500.50 EUR"}, {0.005, "", "0.01"}, {-1999.99, "USD", "-1,999.99 USD"}, {1e6, "GBP", "1,000,000.00 GBP"}} {
+		if got := Money(tc.amount, tc.currency); got != tc.want {
+			t.Errorf("Money(%v, %q) = %q, want %q", tc.amount, tc.currency, got, tc.want)
+		}
+	}
+}
