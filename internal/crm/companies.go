@@ -131,7 +131,7 @@ func (s *Service) createCompany(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 			return nil, &DuplicateError{Field: "domain", Value: c.Domain, ExistingID: dup}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.st.q.InsertCompany, c.ID, wc.ws, c.Name, c.Domain, c.Industry, nullInt(c.Employees),
+	if err := s.exec(ctx, tx, wc, s.st.q.InsertCompany, c.ID, wc.ws, c.Name, c.Domain, c.Industry, nullInt(c.Employees),
 		c.RevenueBand, c.Phone, c.City, c.Country, c.OwnerID, encodeProps(c.Props), c.ExternalID, companySearch(c),
 		c.CreatedAt, c.UpdatedAt); err != nil {
 		return nil, err
@@ -217,7 +217,7 @@ func (s *Service) updateCompany(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 		}
 	}
 	c.UpdatedAt = s.now()
-	if _, err := tx.ExecContext(ctx, s.st.q.UpdateCompany, c.Name, c.Domain, c.Industry, nullInt(c.Employees), c.RevenueBand,
+	if err := s.exec(ctx, tx, wc, s.st.q.UpdateCompany, c.Name, c.Domain, c.Industry, nullInt(c.Employees), c.RevenueBand,
 		c.Phone, c.City, c.Country, c.OwnerID, encodeProps(c.Props), c.ExternalID, companySearch(&c), c.UpdatedAt,
 		wc.ws, c.ID); err != nil {
 		return nil, err

@@ -83,6 +83,25 @@ func (s *Service) findContactByEmail(ctx context.Context, tx *sql.Tx, wc *writeC
 	return findID(ctx, tx, s.st.q.FindContactByEmail, wc.ws, email)
 }
 
+// exec runs a write. During an import each statement is prepared once
+// per transaction instead of once per row.
+func (s *Service) exec(ctx context.Context, tx *sql.Tx, wc *writeCtx, query string, args ...any) error {
+	if wc.bulk == nil || wc.bulk.stmts == nil {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}
+	st := wc.bulk.stmts[query]
+	if st == nil {
+		var err error
+		if st, err = tx.PrepareContext(ctx, query); err != nil {
+			return err
+		}
+		wc.bulk.stmts[query] = st
+	}
+	_, err := st.ExecContext(ctx, args...)
+	return err
+}
+
 // record audits a change, except row by row during an import.
 func (s *Service) record(ctx context.Context, tx *sql.Tx, wc *writeCtx, actor auth.Actor, action, targetType, targetID string, before, after any) error {
 	if wc.bulk != nil {
@@ -262,23 +281,23 @@ func (s *Service) createContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 	if err := s.resolveContactCompany(ctx, tx, wc, actor, c, in); err != nil {
 		return nil, err
 	}
-	company, err := s.companyName(ctx, tx, wc.ws, c.CompanyID)
+	company, err := s.companyName(ctx, tx, wc, c.CompanyID)
 	if err != nil {
 		return nil, err
 	}
 	c.CompanyName = company
-	if _, err := tx.ExecContext(ctx, s.st.q.InsertContact, c.ID, wc.ws, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
+	if err := s.exec(ctx, tx, wc, s.st.q.InsertContact, c.ID, wc.ws, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
 		c.CompanyID, c.OwnerID, c.LifecycleStage, c.LeadStatus, c.City, c.Country, c.Source,
 		c.FirstTouch.Channel, c.FirstTouch.Source, c.FirstTouch.Campaign,
 		c.LastTouch.Channel, c.LastTouch.Source, c.LastTouch.Campaign,
 		c.ConsentEmail, encodeProps(c.Props), c.ExternalID, contactSearch(c, company), c.CreatedAt, c.UpdatedAt); err != nil {
 		return nil, err
 	}
-	if err := s.transition(ctx, tx, wc.ws, c.ID, "", c.LifecycleStage, now, cause.Kind, cause.ID, actor); err != nil {
+	if err := s.transition(ctx, tx, wc, c.ID, "", c.LifecycleStage, now, cause.Kind, cause.ID, actor); err != nil {
 		return nil, err
 	}
 	if in.ConsentEmail != nil {
-		if err := s.recordConsent(ctx, tx, wc.ws, c.ID, c.ConsentEmail, cause, now); err != nil {
+		if err := s.recordConsent(ctx, tx, wc, c.ID, c.ConsentEmail, cause, now); err != nil {
 			return nil, err
 		}
 	}
@@ -324,10 +343,16 @@ func (s *Service) resolveContactCompany(ctx context.Context, tx *sql.Tx, wc *wri
 	return nil
 }
 
-func (s *Service) companyName(ctx context.Context, tx *sql.Tx, ws, companyID string) (string, error) {
+func (s *Service) companyName(ctx context.Context, tx *sql.Tx, wc *writeCtx, companyID string) (string, error) {
 	if companyID == "" {
 		return "", nil
 	}
+	if wc.bulk != nil {
+		if name, ok := wc.bulk.companyNames[companyID]; ok {
+			return name, nil
+		}
+	}
+	ws := wc.ws
 	var name string
 	err := tx.QueryRowContext(ctx, s.st.q.GetCompanyName, ws, companyID).Scan(&name)
 	return name, notFound(err)
@@ -391,12 +416,12 @@ func (s *Service) updateContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 	if err := s.resolveContactCompany(ctx, tx, wc, actor, &c, in); err != nil {
 		return nil, err
 	}
-	if c.CompanyName, err = s.companyName(ctx, tx, wc.ws, c.CompanyID); err != nil {
+	if c.CompanyName, err = s.companyName(ctx, tx, wc, c.CompanyID); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	c.UpdatedAt = now
-	if _, err := tx.ExecContext(ctx, s.st.q.UpdateContact, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
+	if err := s.exec(ctx, tx, wc, s.st.q.UpdateContact, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
 		c.CompanyID, c.OwnerID, c.LifecycleStage, c.LeadStatus, c.City, c.Country,
 		c.FirstTouch.Channel, c.FirstTouch.Source, c.FirstTouch.Campaign,
 		c.LastTouch.Channel, c.LastTouch.Source, c.LastTouch.Campaign,
@@ -404,12 +429,12 @@ func (s *Service) updateContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 		return nil, err
 	}
 	if c.LifecycleStage != before.LifecycleStage {
-		if err := s.transition(ctx, tx, wc.ws, c.ID, before.LifecycleStage, c.LifecycleStage, cause.at(now), cause.Kind, cause.ID, actor); err != nil {
+		if err := s.transition(ctx, tx, wc, c.ID, before.LifecycleStage, c.LifecycleStage, cause.at(now), cause.Kind, cause.ID, actor); err != nil {
 			return nil, err
 		}
 	}
 	if in.ConsentEmail != nil && c.ConsentEmail != before.ConsentEmail {
-		if err := s.recordConsent(ctx, tx, wc.ws, c.ID, c.ConsentEmail, cause, now); err != nil {
+		if err := s.recordConsent(ctx, tx, wc, c.ID, c.ConsentEmail, cause, now); err != nil {
 			return nil, err
 		}
 	}
@@ -453,9 +478,8 @@ type ConsentRecord struct {
 	At       time.Time `json:"at"`
 }
 
-func (s *Service) recordConsent(ctx context.Context, tx *sql.Tx, ws, contactID string, granted bool, cause Cause, at time.Time) error {
-	_, err := tx.ExecContext(ctx, s.st.q.InsertConsent, id.NewAt("cr", at), ws, contactID, "email", granted, cause.Kind, cause.ID, cause.Detail, at)
-	return err
+func (s *Service) recordConsent(ctx context.Context, tx *sql.Tx, wc *writeCtx, contactID string, granted bool, cause Cause, at time.Time) error {
+	return s.exec(ctx, tx, wc, s.st.q.InsertConsent, id.NewAt("cr", at), wc.ws, contactID, "email", granted, cause.Kind, cause.ID, cause.Detail, at)
 }
 
 // Consents returns a contact's consent history, oldest first.

@@ -68,6 +68,9 @@ type bulk struct {
 	companiesByName    map[string]string
 	companiesByExt     map[string]string
 	dealsByExternal    map[string]string
+	companyNames       map[string]string // id → name
+	// stmts are the current transaction's prepared statements.
+	stmts map[string]*sql.Stmt
 }
 
 // Import reads a CSV file of contacts, companies or deals and writes it:
@@ -165,6 +168,8 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, ws string, file 
 				return err
 			}
 			wc.bulk = b
+			b.stmts = map[string]*sql.Stmt{} // closed with the transaction
+			defer func() { b.stmts = nil }()
 			done, err = chunks(tx, wc, !opt.DryRun)
 			if err == nil && opt.DryRun {
 				return errDryRun
@@ -224,7 +229,7 @@ func defined(defs []PropertyDef, key string) bool {
 func (s *Service) loadBulk(ctx context.Context, ws string) (*bulk, error) {
 	b := &bulk{contactsByEmail: map[string]string{}, contactsByExternal: map[string]string{},
 		companiesByDomain: map[string]string{}, companiesByName: map[string]string{}, companiesByExt: map[string]string{},
-		dealsByExternal: map[string]string{}}
+		dealsByExternal: map[string]string{}, companyNames: map[string]string{}}
 	load := func(q string, fn func(id, a, b string)) error {
 		rows, err := s.db.QueryContext(ctx, q, ws)
 		if err != nil {
@@ -251,6 +256,7 @@ func (s *Service) loadBulk(ctx context.Context, ws string) (*bulk, error) {
 		return nil, err
 	}
 	if err := load(s.st.q.ListCompanyKeys, func(id, domain, name string) {
+		b.companyNames[id] = name
 		if domain != "" {
 			b.companiesByDomain[domain] = id
 		}
@@ -436,6 +442,7 @@ func (s *Service) importCompany(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 }
 
 func (b *bulk) addCompany(c *Company) {
+	b.companyNames[c.ID] = c.Name
 	if c.Domain != "" {
 		b.companiesByDomain[c.Domain] = c.ID
 	}

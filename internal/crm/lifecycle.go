@@ -135,9 +135,8 @@ func resolveStage(stages []LifecycleStage, v string) (string, bool) {
 }
 
 // transition records a lifecycle change of a contact.
-func (s *Service) transition(ctx context.Context, tx *sql.Tx, ws, contactID, from, to string, at time.Time, cause, causeID string, actor auth.Actor) error {
-	_, err := tx.ExecContext(ctx, s.st.q.InsertTransition, id.NewAt("lt", at), ws, contactID, from, to, at, cause, causeID, actor.Name)
-	return err
+func (s *Service) transition(ctx context.Context, tx *sql.Tx, wc *writeCtx, contactID, from, to string, at time.Time, cause, causeID string, actor auth.Actor) error {
+	return s.exec(ctx, tx, wc, s.st.q.InsertTransition, id.NewAt("lt", at), wc.ws, contactID, from, to, at, cause, causeID, actor.Name)
 }
 
 // Transitions returns a contact's lifecycle history, oldest first.
