@@ -223,6 +223,9 @@ func (s *Service) updateCompany(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 		return nil, err
 	}
 	if c.Name != before.Name {
+		if err := s.flush(ctx, tx, wc); err != nil {
+			return nil, err
+		}
 		if _, err := tx.ExecContext(ctx, s.st.q.RenameCompanyContacts, c.Name, wc.ws, c.ID); err != nil {
 			return nil, err
 		}

@@ -90,6 +90,9 @@ func (s *Service) exec(ctx context.Context, tx *sql.Tx, wc *writeCtx, query stri
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
 	}
+	if wc.bulk.buffered(s, query, args) {
+		return nil
+	}
 	st := wc.bulk.stmts[query]
 	if st == nil {
 		var err error
@@ -381,6 +384,9 @@ func (s *Service) UpdateContact(ctx context.Context, actor auth.Actor, ws, conta
 }
 
 func (s *Service) updateContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, actor auth.Actor, contactID string, in ContactInput, cause Cause) (*Contact, error) {
+	if err := s.flushIfPending(ctx, tx, wc, contactID); err != nil {
+		return nil, err
+	}
 	before, err := s.st.contact(ctx, tx, wc.ws, contactID)
 	if err != nil {
 		return nil, err

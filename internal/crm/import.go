@@ -71,6 +71,70 @@ type bulk struct {
 	companyNames       map[string]string // id → name
 	// stmts are the current transaction's prepared statements.
 	stmts map[string]*sql.Stmt
+	// pending are inserts of new contacts, their transitions and consent,
+	// written many rows a statement (flush) before the transaction ends or
+	// anything reads them; pendingContacts are the contacts among them.
+	pending         map[string][][]any
+	pendingContacts map[string]bool
+}
+
+// insertsPerStatement is how many rows one multi-row INSERT writes.
+const insertsPerStatement = 250
+
+// buffered keeps an insert of a new contact, transition or consent for
+// the next flush, and reports whether it did.
+func (b *bulk) buffered(s *Service, query string, args []any) bool {
+	switch query {
+	case s.st.q.InsertContact:
+		b.pendingContacts[args[0].(string)] = true
+	case s.st.q.InsertTransition, s.st.q.InsertConsent:
+	default:
+		return false
+	}
+	b.pending[query] = append(b.pending[query], args)
+	return true
+}
+
+// flushIfPending writes the pending inserts when contactID is among them.
+func (s *Service) flushIfPending(ctx context.Context, tx *sql.Tx, wc *writeCtx, contactID string) error {
+	if wc.bulk == nil || !wc.bulk.pendingContacts[contactID] {
+		return nil
+	}
+	return s.flush(ctx, tx, wc)
+}
+
+// flush writes the pending inserts, many rows a statement: the query's
+// VALUES tuple repeated.
+func (s *Service) flush(ctx context.Context, tx *sql.Tx, wc *writeCtx) error {
+	b := wc.bulk
+	if b == nil {
+		return nil
+	}
+	for _, q := range []string{s.st.q.InsertContact, s.st.q.InsertTransition, s.st.q.InsertConsent} {
+		rows := b.pending[q]
+		if len(rows) == 0 {
+			continue
+		}
+		head, tuple, ok := strings.Cut(strings.TrimSuffix(strings.TrimSpace(q), ";"), "VALUES")
+		if !ok {
+			return fmt.Errorf("flush: no VALUES in %q", q)
+		}
+		for len(rows) > 0 {
+			n := min(len(rows), insertsPerStatement)
+			stmt := head + "VALUES " + strings.TrimSpace(tuple) + strings.Repeat(", "+strings.TrimSpace(tuple), n-1)
+			args := make([]any, 0, n*len(rows[0]))
+			for _, r := range rows[:n] {
+				args = append(args, r...)
+			}
+			if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+				return fmt.Errorf("flush: %w", err)
+			}
+			rows = rows[n:]
+		}
+		b.pending[q] = nil
+	}
+	clear(b.pendingContacts)
+	return nil
 }
 
 // Import reads a CSV file of contacts, companies or deals and writes it:
@@ -153,6 +217,9 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, ws string, file 
 			if err := s.importRows(ctx, tx, wc, actor, opt.Kind, rows, cause, rep); err != nil {
 				return done, err
 			}
+			if err := s.flush(ctx, tx, wc); err != nil {
+				return done, err
+			}
 			if opt.Progress != nil {
 				opt.Progress(rep.Rows)
 			}
@@ -229,7 +296,8 @@ func defined(defs []PropertyDef, key string) bool {
 func (s *Service) loadBulk(ctx context.Context, ws string) (*bulk, error) {
 	b := &bulk{contactsByEmail: map[string]string{}, contactsByExternal: map[string]string{},
 		companiesByDomain: map[string]string{}, companiesByName: map[string]string{}, companiesByExt: map[string]string{},
-		dealsByExternal: map[string]string{}, companyNames: map[string]string{}}
+		dealsByExternal: map[string]string{}, companyNames: map[string]string{},
+		pending: map[string][][]any{}, pendingContacts: map[string]bool{}}
 	load := func(q string, fn func(id, a, b string)) error {
 		rows, err := s.db.QueryContext(ctx, q, ws)
 		if err != nil {
