@@ -251,10 +251,8 @@ func (s *Service) DeleteCompany(ctx context.Context, actor auth.Actor, ws, compa
 		if _, err := tx.ExecContext(ctx, s.st.q.UnlinkCompanyDeals, now, ws, companyID); err != nil {
 			return err
 		}
-		for _, q := range []string{s.st.q.DeleteCompany, s.st.q.DeleteObjectNotes, s.st.q.DeleteObjectTasks} {
-			if _, err := tx.ExecContext(ctx, q, ws, companyID); err != nil {
-				return err
-			}
+		if err := execEach(ctx, tx, []string{s.st.q.DeleteCompany, s.st.q.DeleteObjectNotes, s.st.q.DeleteObjectTasks}, ws, companyID); err != nil {
+			return err
 		}
 		return s.audit.Record(ctx, tx, ws, actor, "company.delete", "company", companyID, before, nil)
 	})

@@ -459,11 +459,9 @@ func (s *Service) DeleteContact(ctx context.Context, actor auth.Actor, ws, conta
 		if err != nil {
 			return err
 		}
-		for _, q := range []string{s.st.q.DeleteContact, s.st.q.DeleteContactIdentities, s.st.q.DeleteContactDealLinks,
-			s.st.q.DeleteObjectNotes, s.st.q.DeleteObjectTasks} {
-			if _, err := tx.ExecContext(ctx, q, ws, contactID); err != nil {
-				return err
-			}
+		if err := execEach(ctx, tx, []string{s.st.q.DeleteContact, s.st.q.DeleteContactIdentities, s.st.q.DeleteContactDealLinks,
+			s.st.q.DeleteObjectNotes, s.st.q.DeleteObjectTasks}, ws, contactID); err != nil {
+			return err
 		}
 		return s.audit.Record(ctx, tx, ws, actor, "contact.delete", "contact", contactID, before, nil)
 	})

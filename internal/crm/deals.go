@@ -536,11 +536,9 @@ func (s *Service) DeleteDeal(ctx context.Context, actor auth.Actor, ws, dealID s
 		if err != nil {
 			return err
 		}
-		for _, q := range []string{s.st.q.DeleteDeal, s.st.q.DeleteDealContacts, s.st.q.DeleteDealStageChanges,
-			s.st.q.DeleteObjectNotes, s.st.q.DeleteObjectTasks} {
-			if _, err := tx.ExecContext(ctx, q, ws, dealID); err != nil {
-				return err
-			}
+		if err := execEach(ctx, tx, []string{s.st.q.DeleteDeal, s.st.q.DeleteDealContacts, s.st.q.DeleteDealStageChanges,
+			s.st.q.DeleteObjectNotes, s.st.q.DeleteObjectTasks}, ws, dealID); err != nil {
+			return err
 		}
 		return s.audit.Record(ctx, tx, ws, actor, "deal.delete", "deal", dealID, before, nil)
 	})

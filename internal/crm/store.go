@@ -215,6 +215,17 @@ func findID(ctx context.Context, q db.Querier, query string, args ...any) (strin
 	return id, err
 }
 
+// execEach runs each of queries with the same arguments (the deletes of
+// a record and of what hangs off it).
+func execEach(ctx context.Context, tx *sql.Tx, queries []string, args ...any) error {
+	for _, q := range queries {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // nullTime is t as a nullable timestamp parameter.
 func nullTime(t *time.Time) any {
 	if t == nil {
