@@ -66,7 +66,7 @@ tables fill up again as the replay goes) or on a stopped data dir.`,
 }
 
 func newImportCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "import", Short: "Import data from files (server access logs)"}
+	cmd := &cobra.Command{Use: "import", Short: "Import data from files (CRM records, server access logs)"}
 	var site string
 	access := &cobra.Command{
 		Use:   "accesslog --site DOMAIN FILE...",
@@ -85,6 +85,7 @@ Lines that cannot be read are reported with their line number and skipped.`,
 	}
 	access.Flags().StringVar(&site, "site", "", "the site's domain or id (required)")
 	cmd.AddCommand(access)
+	cmd.AddCommand(newCRMImportCmds(e)...)
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,36 @@ func mopsJSON(t *testing.T, v any, args ...string) {
 	}
 }
 
+// startServer runs a server on the data dir until the test ends and
+// returns its base URL and a function that stops it sooner.
+func startServer(t *testing.T, dir string) (base string, shutdown func()) {
+	t.Helper()
+	cfg := app.Defaults()
+	cfg.Data, cfg.Addr = dir, "127.0.0.1:0"
+	ctx, stop := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx, func(s string) { addr <- s }) }()
+	var once sync.Once
+	shutdown = func() {
+		once.Do(func() {
+			stop()
+			if err := <-served; err != nil {
+				t.Error(err)
+			}
+			if err := a.Close(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(shutdown)
+	return "http://" + <-addr, shutdown
+}
+
 // TestReportCommand writes a site's report through a running server and
 // then directly on the stopped data dir.
 func TestReportCommand(t *testing.T) {
@@ -51,32 +82,7 @@ func TestReportCommand(t *testing.T) {
 
 	// A running server takes today's events: visitor 1 sees / and
 	// /pricing, visitor 2 (another browser) /blog and leaves.
-	cfg := app.Defaults()
-	cfg.Data, cfg.Addr = dir, "127.0.0.1:0"
-	ctx, stop := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx, func(s string) { addr <- s }) }()
-	stopped := false
-	shutdown := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		stop()
-		if err := <-served; err != nil {
-			t.Error(err)
-		}
-		if err := a.Close(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}
-	t.Cleanup(shutdown)
-	base := "http://" + <-addr
+	base, shutdown := startServer(t, dir)
 	for _, ev := range []struct{ page, ua string }{
 		{"/", "Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0"},
 		{"/pricing", "Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0"},

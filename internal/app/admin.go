@@ -263,6 +263,18 @@ func (a *Admin) do(ctx context.Context, op string, raw json.RawMessage) (any, er
 			return nil, err
 		}
 		return a.app.importHits(ctx, args)
+	case "crm.import":
+		args, err := decode[CRMImportArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		return a.startCRMImport(ctx, args)
+	case "crm.import.status":
+		args, err := decode[CRMImportStatusArgs](raw)
+		if err != nil {
+			return nil, err
+		}
+		return a.crmImportStatus(args)
 	case "report":
 		args, err := decode[ReportArgs](raw)
 		if err != nil {

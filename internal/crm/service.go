@@ -37,6 +37,7 @@ type Service struct {
 	audit   Auditor
 	members Members
 	now     func() time.Time
+	jobs    *jobs
 
 	// writeMu serialises writes, so the checks for an existing email or
 	// domain and the write after them see the same data.
@@ -49,7 +50,7 @@ func NewService(d *db.DB, audit Auditor, members Members) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, st: st, audit: audit, members: members,
+	return &Service{db: d, st: st, audit: audit, members: members, jobs: newJobs(),
 		now: func() time.Time { return time.Now().UTC() }}, nil
 }
 

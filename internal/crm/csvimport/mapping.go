@@ -106,6 +106,42 @@ func (m Mapping) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Target names what a column feeds, as written in the UI and on the
+// command line: a field key, "property:KEY" for a custom property, or
+// "-" to ignore the column.
+func (c Column) Target() string {
+	switch {
+	case c.Ignore:
+		return "-"
+	case c.Field != "":
+		return c.Field
+	}
+	return "property:" + c.Property
+}
+
+// Set points the column with the given header (compared ignoring case
+// and punctuation) at target, written as Target writes it. It reports
+// whether the header was found; Validate checks the target.
+func (m *Mapping) Set(header, target string) bool {
+	for i, c := range m.Columns {
+		if normalise(c.Header) != normalise(header) {
+			continue
+		}
+		c.Field, c.Property, c.Ignore = "", "", false
+		switch key, isProp := strings.CutPrefix(strings.TrimSpace(target), "property:"); {
+		case target == "-":
+			c.Ignore = true
+		case isProp:
+			c.Property = key
+		default:
+			c.Field = key
+		}
+		m.Columns[i] = c
+		return true
+	}
+	return false
+}
+
 // normalise reduces a header to lower-case letters and digits, so that
 // "First Name", "first_name", "FirstName" and "first-name" compare equal.
 func normalise(s string) string {
