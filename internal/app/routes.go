@@ -28,6 +28,15 @@ import (
 // formBodyLimit bounds every request body that no route limits itself.
 const formBodyLimit = 1 << 20
 
+// bodyLimit is formBodyLimit, or the CRM's file limit for the routes
+// that take a CSV file.
+func bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && crm.TakesFile(r.URL.Path) {
+		return crm.FileLimit
+	}
+	return formBodyLimit
+}
+
 // preSessionCookie carries a random value that binds the CSRF token of
 // forms shown before login (setup, login, invitation).
 const preSessionCookie = "mops_pre"
@@ -150,7 +159,7 @@ func (a *App) routes() (http.Handler, error) {
 	})
 
 	csrfFailed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > formBodyLimit {
+		if r.ContentLength > bodyLimit(r) {
 			renderer.ErrorPage(w, r, http.StatusRequestEntityTooLarge, "The form is larger than allowed.")
 			return
 		}
@@ -161,7 +170,7 @@ func (a *App) routes() (http.Handler, error) {
 	h = csrf.Protect(csrfSession, csrfFailed)(h)
 	h = a.Auth.LoadSession(h)
 	h = a.withPreSession(h)
-	h = httpx.MaxBody(formBodyLimit)(h)
+	h = httpx.MaxBodyBy(bodyLimit)(h)
 	h = httpx.SecurityHeaders(httpx.SecurityOptions{HSTS: a.Config.SecureCookies(), IsAPI: isAPI})(h)
 	h = httpx.RequestLog(a.Logger, metrics)(h)
 	h = httpx.Recover(a.Logger, isAPI, renderer.Deny)(h)

@@ -53,6 +53,7 @@ func (h *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/pipelines", key(auth.ScopeRead, h.listPipelines))
 	mux.Handle("GET /api/v1/properties", key(auth.ScopeRead, h.listProperties))
 	mux.Handle("POST /api/v1/properties", key(auth.ScopeWrite, h.createProperty))
+	mux.Handle("POST /api/v1/imports/{kind}", key(auth.ScopeWrite, h.importFile))
 }
 
 // errorBody is the JSON of a refused write: the contract's "error" and,

@@ -306,3 +306,14 @@ func (r removeOnClose) Close() error {
 	}
 	return err
 }
+
+// SizeLabel is the upload's size for people: "812 bytes", "45.2 KB", "3.1 MB".
+func (u *Upload) SizeLabel() string {
+	switch {
+	case u.Size < 1<<10:
+		return fmt.Sprintf("%d bytes", u.Size)
+	case u.Size < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(u.Size)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(u.Size)/(1<<20))
+}

@@ -70,6 +70,12 @@ func (h *Pages) Register(mux *http.ServeMux) {
 	mux.Handle("POST /w/{ws}/deals/{id}", member(auth.PermEditMarketing, h.saveDeal))
 	mux.Handle("POST /w/{ws}/deals/{id}/stage", member(auth.PermEditMarketing, h.moveDeal))
 
+	mux.Handle("GET /w/{ws}/import", member(auth.PermEditMarketing, h.showImportPage))
+	mux.Handle("POST /w/{ws}/import", member(auth.PermEditMarketing, h.uploadImport))
+	mux.Handle("GET /w/{ws}/import/{upload}", member(auth.PermEditMarketing, h.showImportMapping))
+	mux.Handle("POST /w/{ws}/import/{upload}", member(auth.PermEditMarketing, h.startImport))
+	mux.Handle("GET /w/{ws}/imports/{job}", member(auth.PermEditMarketing, h.showImportJob))
+
 	for _, kind := range []string{"contacts", "companies", "deals"} {
 		mux.Handle("POST /w/{ws}/"+kind+"/{id}/notes", member(auth.PermEditMarketing, h.saveNote))
 		mux.Handle("POST /w/{ws}/"+kind+"/{id}/tasks", member(auth.PermEditMarketing, h.saveTask))
