@@ -289,11 +289,7 @@ func (s *Service) createContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 		return nil, err
 	}
 	c.CompanyName = company
-	if err := s.exec(ctx, tx, wc, s.st.q.InsertContact, c.ID, wc.ws, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
-		c.CompanyID, c.OwnerID, c.LifecycleStage, c.LeadStatus, c.City, c.Country, c.Source,
-		c.FirstTouch.Channel, c.FirstTouch.Source, c.FirstTouch.Campaign,
-		c.LastTouch.Channel, c.LastTouch.Source, c.LastTouch.Campaign,
-		c.ConsentEmail, encodeProps(c.Props), c.ExternalID, contactSearch(c, company), c.CreatedAt, c.UpdatedAt); err != nil {
+	if err := s.insertContactRow(ctx, tx, wc, c); err != nil {
 		return nil, err
 	}
 	if err := s.transition(ctx, tx, wc, c.ID, "", c.LifecycleStage, now, cause.Kind, cause.ID, actor); err != nil {
@@ -305,6 +301,24 @@ func (s *Service) createContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 		}
 	}
 	return c, s.record(ctx, tx, wc, actor, "contact.create", "contact", c.ID, nil, c)
+}
+
+// insertContactRow writes a new contact's row as it is.
+func (s *Service) insertContactRow(ctx context.Context, tx *sql.Tx, wc *writeCtx, c *Contact) error {
+	return s.exec(ctx, tx, wc, s.st.q.InsertContact, c.ID, wc.ws, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
+		c.CompanyID, c.OwnerID, c.LifecycleStage, c.LeadStatus, c.City, c.Country, c.Source,
+		c.FirstTouch.Channel, c.FirstTouch.Source, c.FirstTouch.Campaign,
+		c.LastTouch.Channel, c.LastTouch.Source, c.LastTouch.Campaign,
+		c.ConsentEmail, encodeProps(c.Props), c.ExternalID, contactSearch(c, c.CompanyName), c.CreatedAt, c.UpdatedAt)
+}
+
+// updateContactRow writes a contact's row as it is (c.UpdatedAt included).
+func (s *Service) updateContactRow(ctx context.Context, tx *sql.Tx, wc *writeCtx, c *Contact) error {
+	return s.exec(ctx, tx, wc, s.st.q.UpdateContact, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
+		c.CompanyID, c.OwnerID, c.LifecycleStage, c.LeadStatus, c.City, c.Country,
+		c.FirstTouch.Channel, c.FirstTouch.Source, c.FirstTouch.Campaign,
+		c.LastTouch.Channel, c.LastTouch.Source, c.LastTouch.Campaign,
+		c.ConsentEmail, encodeProps(c.Props), c.ExternalID, contactSearch(c, c.CompanyName), c.UpdatedAt, wc.ws, c.ID)
 }
 
 // resolveContactCompany sets c's company from the input's company id or
@@ -427,11 +441,7 @@ func (s *Service) updateContact(ctx context.Context, tx *sql.Tx, wc *writeCtx, a
 	}
 	now := s.now()
 	c.UpdatedAt = now
-	if err := s.exec(ctx, tx, wc, s.st.q.UpdateContact, c.Email, c.FirstName, c.LastName, c.Phone, c.Title,
-		c.CompanyID, c.OwnerID, c.LifecycleStage, c.LeadStatus, c.City, c.Country,
-		c.FirstTouch.Channel, c.FirstTouch.Source, c.FirstTouch.Campaign,
-		c.LastTouch.Channel, c.LastTouch.Source, c.LastTouch.Campaign,
-		c.ConsentEmail, encodeProps(c.Props), c.ExternalID, contactSearch(&c, c.CompanyName), now, wc.ws, c.ID); err != nil {
+	if err := s.updateContactRow(ctx, tx, wc, &c); err != nil {
 		return nil, err
 	}
 	if c.LifecycleStage != before.LifecycleStage {

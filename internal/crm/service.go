@@ -34,6 +34,7 @@ type Members interface {
 type Service struct {
 	db      *db.DB
 	st      *store
+	mq      *mergeQueries
 	audit   Auditor
 	members Members
 	now     func() time.Time
@@ -50,7 +51,11 @@ func NewService(d *db.DB, audit Auditor, members Members) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, st: st, audit: audit, members: members, jobs: newJobs(),
+	mq, err := loadMergeQueries()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: d, st: st, mq: mq, audit: audit, members: members, jobs: newJobs(),
 		now: func() time.Time { return time.Now().UTC() }}, nil
 }
 
