@@ -54,6 +54,10 @@ func (h *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/properties", key(auth.ScopeRead, h.listProperties))
 	mux.Handle("POST /api/v1/properties", key(auth.ScopeWrite, h.createProperty))
 	mux.Handle("POST /api/v1/imports/{kind}", key(auth.ScopeWrite, h.importFile))
+	mux.Handle("GET /api/v1/contacts/duplicates", key(auth.ScopeRead, h.listDuplicates))
+	mux.Handle("POST /api/v1/contacts/merge", key(auth.ScopeWrite, h.mergeContacts))
+	mux.Handle("POST /api/v1/contacts/merges/{id}/undo", key(auth.ScopeWrite, h.undoMerge))
+	mux.Handle("GET /api/v1/data-quality", key(auth.ScopeRead, h.dataQuality))
 }
 
 // errorBody is the JSON of a refused write: the contract's "error" and,

@@ -48,8 +48,11 @@ type ImportReport struct {
 	Failed    int                  `json:"failed"`
 	Errors    []csvimport.RowError `json:"errors"`
 	Ignored   []string             `json:"ignored_columns"` // columns of properties the workspace does not define
-	Elapsed   time.Duration        `json:"-"`
-	started   time.Time
+	// Duplicates is how many possible duplicate pairs wait for review
+	// after the import (background imports only).
+	Duplicates int           `json:"duplicates,omitempty"`
+	Elapsed    time.Duration `json:"-"`
+	started    time.Time
 }
 
 func (r *ImportReport) rowError(line int, column, msg string) {

@@ -114,6 +114,13 @@ func (s *Service) StartImport(ctx context.Context, actor auth.Actor, ws string, 
 		defer close(job.done)
 		defer file.Close()
 		rep, err := s.Import(ctx, actor, ws, countingReader{file, &job.read}, opt)
+		if err == nil && !opt.DryRun && rep.Created+rep.Updated > 0 {
+			// New records may duplicate old ones: queue them for review.
+			var scan *ScanReport
+			if scan, err = s.ScanDuplicates(ctx, ws); err == nil {
+				rep.Duplicates = scan.Open
+			}
+		}
 		job.mu.Lock()
 		defer job.mu.Unlock()
 		if ve, ok := errors.AsType[*ValidationError](err); ok {

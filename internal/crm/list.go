@@ -21,6 +21,8 @@ type ListQuery struct {
 	// Filters are field = value conditions; the fields each list allows
 	// are in its documentation. "properties.KEY" filters on a custom
 	// property.
+	// A filter's value EmptyValue matches records where the field is
+	// empty.
 	Filters map[string]string
 	// Sort is a sortable field; Desc reverses it. The default is the
 	// newest first.
@@ -123,6 +125,11 @@ func (spec listSpec) build(ws string, q ListQuery) (*builtQuery, error) {
 			if !propKey.MatchString(key) {
 				return nil, &ValidationError{Fields: []FieldError{{"filter", fmt.Sprintf("%q is not a property key", key)}}}
 			}
+			if v == EmptyValue {
+				b.where += " AND coalesce(json_extract_string(" + a + ".props, ?), '') = ''"
+				b.args = append(b.args, "$."+key)
+				continue
+			}
 			b.where += " AND json_extract_string(" + a + ".props, ?) = ?"
 			b.args = append(b.args, "$."+key, v)
 			continue
@@ -130,6 +137,10 @@ func (spec listSpec) build(ws string, q ListQuery) (*builtQuery, error) {
 		c, ok := spec.filters[f]
 		if !ok {
 			return nil, &ValidationError{Fields: []FieldError{{"filter", fmt.Sprintf("%q is not a filterable field (%s, properties.KEY)", f, strings.Join(sortedKeys(spec.filters), ", "))}}}
+		}
+		if v == EmptyValue {
+			b.where += " AND coalesce(CAST(" + c.expr + " AS TEXT), '') = ''"
+			continue
 		}
 		b.where += " AND " + c.expr + " = ?"
 		b.args = append(b.args, v)
@@ -249,6 +260,9 @@ const contactCols = `c.id, c.email, c.first_name, c.last_name, c.phone, c.title,
        c.last_touch_channel, c.last_touch_source, c.last_touch_campaign,
        c.consent_email, c.props, c.external_id, c.created_at, c.updated_at`
 
+// EmptyValue as a filter's value matches records where the field is empty.
+const EmptyValue = ":empty"
+
 func contactSpec() listSpec {
 	f := func(col string) column { return column{expr: "c." + col, kind: 's'} }
 	return listSpec{
@@ -256,7 +270,8 @@ func contactSpec() listSpec {
 		alias: "c",
 		filters: map[string]column{"lifecycle_stage": f("lifecycle_stage"), "lead_status": f("lead_status"),
 			"owner_id": f("owner_id"), "company_id": f("company_id"), "country": f("country"), "source": f("source"),
-			"email": f("email"), "first_touch_channel": f("first_touch_channel"), "last_touch_channel": f("last_touch_channel")},
+			"email": f("email"), "first_touch_channel": f("first_touch_channel"), "last_touch_channel": f("last_touch_channel"),
+			"phone": f("phone"), "first_name": f("first_name"), "last_name": f("last_name"), "consent_email": f("consent_email")},
 		sorts: map[string]column{"created_at": {"c.created_at", 't'}, "updated_at": {"c.updated_at", 't'},
 			"email": f("email"), "first_name": f("first_name"), "last_name": f("last_name"),
 			"lifecycle_stage": f("lifecycle_stage"), "company_name": {"co.name", 's'}},
@@ -288,8 +303,9 @@ func contactSortValue(sort string) func(*Contact) (any, string) {
 }
 
 // Contacts lists the workspace's contacts. Filters: lifecycle_stage,
-// lead_status, owner_id, company_id, country, source, email,
-// first_touch_channel, last_touch_channel, properties.KEY. Sorts:
+// lead_status, owner_id, company_id, country, source, email, phone,
+// first_name, last_name, consent_email, first_touch_channel,
+// last_touch_channel, properties.KEY. Sorts:
 // created_at, updated_at, email, first_name, last_name, lifecycle_stage,
 // company_name.
 func (s *Service) Contacts(ctx context.Context, ws string, q ListQuery) (*Page[Contact], error) {

@@ -79,8 +79,17 @@ type DuplicatePair struct {
 	FoundAt time.Time
 }
 
-// ReasonLabel says in words why the pair was found.
-func ReasonLabel(r string) string {
+// Why says in words why the pair was found: "same phone, similar name
+// at the same company".
+func (p DuplicatePair) Why() string {
+	out := make([]string, len(p.Reasons))
+	for i, r := range p.Reasons {
+		out[i] = reasonLabel(r)
+	}
+	return strings.Join(out, ", ")
+}
+
+func reasonLabel(r string) string {
 	switch dedupe.Reason(r) {
 	case dedupe.SameEmail:
 		return "same email"

@@ -99,7 +99,7 @@ SELECT
     count(*) FILTER (WHERE company_id = ''),
     count(*) FILTER (WHERE owner_id = ''),
     count(*) FILTER (WHERE first_touch_channel = ''),
-    count(*) FILTER (WHERE lead_status = '' AND lifecycle_stage NOT IN ('customer', 'evangelist')),
+    count(*) FILTER (WHERE lead_status = ''),
     count(*) FILTER (WHERE email <> '' AND NOT consent_email)
 FROM contacts WHERE workspace_id = ?;
 

@@ -42,6 +42,7 @@ func Nav() []ui.NavItem {
 		{Label: "Contacts", Path: "/contacts", Perm: auth.PermView, Group: "CRM"},
 		{Label: "Companies", Path: "/companies", Perm: auth.PermView, Group: "CRM"},
 		{Label: "Deals", Path: "/deals", Perm: auth.PermView, Group: "CRM"},
+		{Label: "Data quality", Path: "/data-quality", Perm: auth.PermView, Group: "CRM"},
 	}
 }
 
@@ -70,6 +71,14 @@ func (h *Pages) Register(mux *http.ServeMux) {
 	mux.Handle("POST /w/{ws}/deals/{id}", member(auth.PermEditMarketing, h.saveDeal))
 	mux.Handle("POST /w/{ws}/deals/{id}/stage", member(auth.PermEditMarketing, h.moveDeal))
 
+	mux.Handle("GET /w/{ws}/data-quality", member(auth.PermView, h.showQuality))
+	mux.Handle("GET /w/{ws}/contacts/duplicates", member(auth.PermView, h.showDuplicates))
+	mux.Handle("POST /w/{ws}/contacts/duplicates/scan", member(auth.PermEditMarketing, h.scanDuplicates))
+	mux.Handle("GET /w/{ws}/contacts/duplicates/{a}/{b}", member(auth.PermEditMarketing, h.showPair))
+	mux.Handle("POST /w/{ws}/contacts/duplicates/{a}/{b}/merge", member(auth.PermEditMarketing, h.mergePair))
+	mux.Handle("POST /w/{ws}/contacts/duplicates/{a}/{b}/dismiss", member(auth.PermEditMarketing, h.dismissPair))
+	mux.Handle("GET /w/{ws}/contacts/merges", member(auth.PermView, h.showMerges))
+	mux.Handle("POST /w/{ws}/merges/{id}/undo", member(auth.PermEditMarketing, h.undoMerge))
 	mux.Handle("GET /w/{ws}/import", member(auth.PermEditMarketing, h.showImportPage))
 	mux.Handle("POST /w/{ws}/import", member(auth.PermEditMarketing, h.uploadImport))
 	mux.Handle("GET /w/{ws}/import/{upload}", member(auth.PermEditMarketing, h.showImportMapping))
