@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mopshq/mops/internal/crm"
+	"github.com/mopshq/mops/internal/platform/auth"
 )
 
 // TestIdentifyMakesContacts: an identify call through the Segment API
@@ -111,4 +112,42 @@ func TestIdentifyMakesContacts(t *testing.T) {
 	if p, _ := ta.CRM.Contacts(ctx, other.ID, crm.ListQuery{}); p.Total != 0 {
 		t.Errorf("the other workspace has %d contacts", p.Total)
 	}
+
+	// GDPR: the export holds ann's events; erasing her pseudonymises them
+	// and keeps the counts.
+	key := ta.key(t, ws, auth.ScopeRead, auth.ScopeWrite)
+	otherKey := ta.key(t, other, auth.ScopeRead, auth.ScopeWrite)
+	bearer := map[string]string{"Authorization": "Bearer " + key}
+	ta.run(t, scenario{name: "personal data", method: "GET", path: "/api/v1/contacts/" + ann.ID + "/personal-data", headers: bearer,
+		status: 200, want: []string{`"email":"ann.lee@example.com"`, `"name":"Signup"`, `"path":"/pricing"`, `"utm_campaign":"winter"`, `"value":"u-42"`}})
+	ta.run(t, scenario{name: "another workspace's personal data", method: "GET", path: "/api/v1/contacts/" + ann.ID + "/personal-data",
+		headers: map[string]string{"Authorization": "Bearer " + otherKey}, status: 404})
+	ta.run(t, scenario{name: "another workspace cannot erase", method: "POST", path: "/api/v1/contacts/" + ann.ID + "/erase",
+		headers: map[string]string{"Authorization": "Bearer " + otherKey}, status: 404})
+	var before int
+	if err := ta.DB.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE site_id = ?", site.ID).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	// Five identities: the four above and visitor u-42 (the visitor id of
+	// the identify that had only a userId). Five events: her pageview,
+	// Signup and identify as anon-1, the alias and the second identify.
+	ta.run(t, scenario{name: "erase", method: "POST", path: "/api/v1/contacts/" + ann.ID + "/erase", headers: bearer, status: 200,
+		want: []string{`"identities":5`, `"events_pseudonymised":5`, `"visits_pseudonymised":1`}})
+	var after, linked, traits int
+	if err := ta.DB.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE visitor_id IN ('anon-1', 'old-device') OR user_id IN ('u-42', 'old-device')),
+		count(*) FILTER (WHERE traits LIKE '%ann%' OR traits LIKE '%Ann%') FROM events WHERE site_id = ?`, site.ID).Scan(&after, &linked, &traits); err != nil {
+		t.Fatal(err)
+	}
+	if after != before || linked != 0 || traits != 0 {
+		t.Errorf("events after erasure: %d (before %d), %d still linked, %d with traits", after, before, linked, traits)
+	}
+	if _, err := ta.CRM.Contact(ctx, ws.ID, ann.ID); err == nil {
+		t.Error("ann is still a contact")
+	}
+	var leaked int
+	if err := ta.DB.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE target_id = ? AND (before_json LIKE '%ann.lee%' OR after_json LIKE '%ann.lee%')`,
+		ann.ID).Scan(&leaked); err != nil || leaked != 0 {
+		t.Errorf("%d audit entries still hold ann's email (%v)", leaked, err)
+	}
+	ta.run(t, scenario{name: "erased contact", method: "GET", path: "/api/v1/contacts/" + ann.ID, headers: bearer, status: 404})
 }

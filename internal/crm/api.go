@@ -58,6 +58,8 @@ func (h *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/contacts/merge", key(auth.ScopeWrite, h.mergeContacts))
 	mux.Handle("POST /api/v1/contacts/merges/{id}/undo", key(auth.ScopeWrite, h.undoMerge))
 	mux.Handle("GET /api/v1/data-quality", key(auth.ScopeRead, h.dataQuality))
+	mux.Handle("GET /api/v1/contacts/{id}/personal-data", key(auth.ScopeRead, h.exportPersonalData))
+	mux.Handle("POST /api/v1/contacts/{id}/erase", key(auth.ScopeWrite, h.eraseContact))
 }
 
 // errorBody is the JSON of a refused write: the contract's "error" and,

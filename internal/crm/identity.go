@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mopshq/mops/internal/platform/auth"
+	"github.com/mopshq/mops/internal/platform/db"
 )
 
 // Identity kinds: a visitor id of the sites, or the app's own user id.
@@ -29,7 +30,11 @@ type Identity struct {
 
 // Identities returns a contact's identities, oldest first.
 func (s *Service) Identities(ctx context.Context, ws, contactID string) ([]Identity, error) {
-	rows, err := s.db.QueryContext(ctx, s.st.q.ListContactIdentities, ws, contactID)
+	return s.identities(ctx, s.db, ws, contactID)
+}
+
+func (s *Service) identities(ctx context.Context, q db.Querier, ws, contactID string) ([]Identity, error) {
+	rows, err := q.QueryContext(ctx, s.st.q.ListContactIdentities, ws, contactID)
 	if err != nil {
 		return nil, fmt.Errorf("list identities: %w", err)
 	}

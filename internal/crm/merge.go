@@ -53,6 +53,13 @@ type mergeQueries struct {
 	ListSavedViews       string `query:"list-saved-views"`
 	GetSavedView         string `query:"get-saved-view"`
 	DeleteSavedView      string `query:"delete-saved-view"`
+	ListContactAllEvents string `query:"list-contact-all-events"`
+	PseudonymiseEvents   string `query:"pseudonymise-events"`
+	PseudonymiseVisits   string `query:"pseudonymise-visits"`
+	DeleteTransitions    string `query:"delete-contact-transitions"`
+	DeleteConsents       string `query:"delete-contact-consents"`
+	ForgetContactPairs   string `query:"forget-contact-pairs"`
+	ForgetContactMerges  string `query:"forget-contact-merges"`
 }
 
 func loadMergeQueries() (*mergeQueries, error) {

@@ -122,3 +122,42 @@ SELECT id, name, query, created_by, created_at FROM saved_views WHERE workspace_
 
 -- name: delete-saved-view
 DELETE FROM saved_views WHERE workspace_id = ? AND object = ? AND id = ?;
+
+-- GDPR: everything about a contact, and its erasure.
+
+-- name: list-contact-all-events
+WITH ids AS (SELECT kind, value, md5_number_lower(value) AS vk FROM contact_identities
+             WHERE workspace_id = ? AND contact_id = ?),
+     ws_sites AS (SELECT id, domain FROM sites WHERE workspace_id = ?)
+SELECT e.ts, s.domain, e.kind, e.name, e.hostname, e.pathname, e.referrer, e.channel, e.source,
+    e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.country, e.region, e.city,
+    coalesce(CAST(e.props AS TEXT), ''), coalesce(CAST(e.revenue_amount AS DOUBLE), 0), e.revenue_currency
+FROM events e JOIN ws_sites s ON s.id = e.site_id
+WHERE (e.visitor_key IN (SELECT vk FROM ids WHERE kind = 'visitor') AND e.visitor_id IN (SELECT value FROM ids WHERE kind = 'visitor'))
+   OR (e.user_id <> '' AND e.user_id IN (SELECT value FROM ids WHERE kind = 'user'))
+ORDER BY e.ts;
+
+-- name: pseudonymise-events
+-- The erased person's events stay in the counts but lose every link to
+-- them: a new random visitor id, no user id, no traits, no properties,
+-- no city.
+UPDATE events SET visitor_id = ?, visitor_key = md5_number_lower(?), user_id = '', traits = NULL, props = NULL, city = '', region = ''
+WHERE site_id IN (SELECT id FROM sites WHERE workspace_id = ?)
+  AND ((visitor_key = md5_number_lower(?) AND visitor_id = ?) OR (? <> '' AND user_id = ?));
+
+-- name: pseudonymise-visits
+UPDATE visits SET visitor_id = ?, visitor_key = md5_number_lower(?), user_id = '', city = '', region = ''
+WHERE site_id IN (SELECT id FROM sites WHERE workspace_id = ?)
+  AND ((visitor_key = md5_number_lower(?) AND visitor_id = ?) OR (? <> '' AND user_id = ?));
+
+-- name: delete-contact-transitions
+DELETE FROM lifecycle_transitions WHERE workspace_id = ? AND contact_id = ?;
+
+-- name: delete-contact-consents
+DELETE FROM consent_records WHERE workspace_id = ? AND contact_id = ?;
+
+-- name: forget-contact-pairs
+DELETE FROM duplicate_pairs WHERE workspace_id = ? AND (a_id = ? OR b_id = ?);
+
+-- name: forget-contact-merges
+DELETE FROM contact_merges WHERE workspace_id = ? AND (survivor_id = ? OR merged_id = ?);

@@ -71,6 +71,8 @@ func (h *Pages) Register(mux *http.ServeMux) {
 	mux.Handle("POST /w/{ws}/deals/{id}", member(auth.PermEditMarketing, h.saveDeal))
 	mux.Handle("POST /w/{ws}/deals/{id}/stage", member(auth.PermEditMarketing, h.moveDeal))
 
+	mux.Handle("GET /w/{ws}/contacts/{id}/personal-data.json", member(auth.PermExportRaw, h.exportPersonalData))
+	mux.Handle("POST /w/{ws}/contacts/{id}/erase", member(auth.PermExportRaw, h.eraseContact))
 	mux.Handle("GET /w/{ws}/data-quality", member(auth.PermView, h.showQuality))
 	mux.Handle("GET /w/{ws}/contacts/duplicates", member(auth.PermView, h.showDuplicates))
 	mux.Handle("POST /w/{ws}/contacts/duplicates/scan", member(auth.PermEditMarketing, h.scanDuplicates))

@@ -23,6 +23,8 @@ import (
 // Auditor records changes in the audit log.
 type Auditor interface {
 	Record(ctx context.Context, q db.Querier, workspaceID string, actor auth.Actor, action, targetType, targetID string, before, after any) error
+	// Redact blanks the recorded values about a target (GDPR erasure).
+	Redact(ctx context.Context, q db.Querier, workspaceID, targetType, targetID string) error
 }
 
 // Members lists a workspace's members, to check record owners.

@@ -134,6 +134,12 @@ UPDATE api_keys SET last_used_at = ? WHERE id = ?;
 INSERT INTO audit_log (id, workspace_id, created_at, actor_type, actor_id, actor_name, action, target_type, target_id, before_json, after_json)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
+-- name: redact-audit
+UPDATE audit_log SET
+    before_json = CASE WHEN before_json IS NULL THEN NULL ELSE '{"redacted":true}' END,
+    after_json = CASE WHEN after_json IS NULL THEN NULL ELSE '{"redacted":true}' END
+WHERE workspace_id = ? AND target_type = ? AND target_id = ?;
+
 -- name: list-audit
 SELECT id, workspace_id, created_at, actor_type, actor_id, actor_name, action, target_type, target_id, before_json, after_json
 FROM audit_log

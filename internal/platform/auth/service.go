@@ -117,6 +117,16 @@ func (s *Service) Record(ctx context.Context, q db.Querier, workspaceID string, 
 	return nil
 }
 
+// Redact blanks the before and after values of every audit entry about
+// one target, for an erasure of personal data: who changed what and when
+// stays.
+func (s *Service) Redact(ctx context.Context, q db.Querier, workspaceID, targetType, targetID string) error {
+	if _, err := q.ExecContext(ctx, s.st.q.RedactAudit, workspaceID, targetType, targetID); err != nil {
+		return fmt.Errorf("redact audit entries: %w", err)
+	}
+	return nil
+}
+
 func marshalOrNil(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil

@@ -53,6 +53,7 @@ type queries struct {
 	RevokeAPIKey          string `query:"revoke-api-key"`
 	TouchAPIKey           string `query:"touch-api-key"`
 	InsertAudit           string `query:"insert-audit"`
+	RedactAudit           string `query:"redact-audit"`
 	ListAudit             string `query:"list-audit"`
 	ListAuditActions      string `query:"list-audit-actions"`
 }
