@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -150,4 +151,61 @@ func TestIdentifyMakesContacts(t *testing.T) {
 		t.Errorf("%d audit entries still hold ann's email (%v)", leaked, err)
 	}
 	ta.run(t, scenario{name: "erased contact", method: "GET", path: "/api/v1/contacts/" + ann.ID, headers: bearer, status: 404})
+}
+
+// TestTrackerIdentify: mops.identify from the tracker (an "identify"
+// event on /api/event) makes the visitor a contact, with the pageview
+// the same browser sent before on its timeline.
+func TestTrackerIdentify(t *testing.T) {
+	ta := newTestApp(t)
+	ctx := context.Background()
+	owner := ta.user(t, "owner@example.com")
+	ws := ta.workspace(t, "Acme", owner)
+	ta.site(t, ws, "acme.example")
+	const ua = "Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0"
+	for _, body := range []string{
+		`{"n":"pageview","u":"https://acme.example/pricing?utm_source=google&utm_medium=cpc&utm_campaign=tents","d":"acme.example","r":null}`,
+		`{"n":"identify","u":"https://acme.example/pricing","d":"acme.example","i":true,"p":{"id":"u-7","email":"Kim@Example.org","firstName":"kim"}}`,
+	} {
+		if status, _, resp := ta.postEvent(t, body, "text/plain", ua); status != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", body, status, resp)
+		}
+	}
+	ta.waitLoaded(t)
+	deadline := time.Now().Add(5 * time.Second)
+	var page *crm.Page[crm.Contact]
+	for {
+		var err error
+		if page, err = ta.CRM.Contacts(ctx, ws.ID, crm.ListQuery{}); err != nil {
+			t.Fatal(err)
+		}
+		if page.Total > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if page.Total != 1 {
+		t.Fatalf("contacts = %d, want 1", page.Total)
+	}
+	kim := page.Items[0]
+	if kim.Email != "kim@example.org" || kim.FirstName != "Kim" || kim.FirstTouch.Campaign != "tents" || kim.FirstTouch.Channel != "Paid Search" {
+		t.Errorf("kim = %+v", kim)
+	}
+	ids, err := ta.CRM.Identities(ctx, ws.ID, kim.ID)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("identities = %+v, %v (want the visitor and user u-7)", ids, err)
+	}
+	tl, err := ta.CRM.Timeline(ctx, ws.ID, crm.ObjContact, kim.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visits := 0
+	for _, it := range tl {
+		if it.Kind == "visit" {
+			visits++
+		}
+	}
+	if visits != 1 {
+		t.Errorf("timeline = %+v, want the visit", tl)
+	}
 }

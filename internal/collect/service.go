@@ -6,6 +6,7 @@ package collect
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -212,6 +213,19 @@ func (s *Service) AcceptPageEvent(ctx context.Context, in PageEvent, c Client) (
 		case "engagement":
 			e.Kind, e.Interactive = event.KindEngagement, false
 			e.EngagedMS, e.ScrollDepth = max(in.EngagedMS, 0), min(max(in.ScrollDepth, 0), 100)
+		case "identify":
+			// mops.identify(userId, traits): the traits come as props, the
+			// user id as the prop "id".
+			e.Kind, e.Interactive = event.KindIdentify, false
+			e.UserID = truncate(in.Props["id"], maxPropValue)
+			traits := make(map[string]string, len(in.Props))
+			for k, v := range in.Props {
+				if k != "id" {
+					traits[k] = v
+				}
+			}
+			e.Traits, _ = json.Marshal(traits) // a map of strings always marshals
+			e.Props = nil
 		default:
 			e.Kind = event.KindCustom
 		}

@@ -15,6 +15,8 @@
  * Custom events, from the page (window.plausible is the same function):
  *   mops('Signup', {props: {plan: 'pro'}, revenue: {amount: 49, currency: 'EUR'},
  *                   interactive: true, callback: function (r) {}})
+ * Known people: mops.identify('user-42', {email: 'ann@example.com'})
+ * links this visitor to the CRM contact (the id may be null).
  * The callback gets {status} (HTTP status), {error}, or nothing when the
  * event was not sent (see below). Option u replaces the page URL sent.
  * Calls made before the script loaded are replayed after the first
@@ -144,6 +146,9 @@ send('pageview');
 };
 
 var mops=(name,o)=>{try{send(name,o)}catch(_){}};
+// mops.identify(userId, traits): this visitor is this person (see
+// "Identify" in the README); traits like {email, firstName, lastName}.
+mops.identify=(id,t)=>mops('identify',{props:{...t,id}});
 mops.v=1;
 var q=(w.mops||w.plausible||{}).q||[];
 w.mops=w.plausible=mops;
