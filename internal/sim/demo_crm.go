@@ -217,5 +217,5 @@ func ensureCRM(ctx context.Context, d Deps, workspaceID string, now time.Time) e
 			}
 		}
 	}
-	return nil
+	return ensureQuality(ctx, d, workspaceID)
 }

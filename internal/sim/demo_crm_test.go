@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/mopshq/mops/internal/crm"
@@ -54,7 +55,7 @@ func TestDemoCRMMatchesTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cos.Total != want.Companies || cts.Total != want.Contacts || dls.Total != want.Deals {
+	if cos.Total != want.Companies || cts.Total != want.Contacts+DemoQualityTruth().Created || dls.Total != want.Deals {
 		t.Fatalf("CRM holds %d companies, %d contacts, %d deals; want %+v", cos.Total, cts.Total, dls.Total, want)
 	}
 	var open int
@@ -81,5 +82,68 @@ func TestDemoCRMMatchesTruth(t *testing.T) {
 				t.Errorf("%s is %s, want lead", ct.Email, ct.LifecycleStage)
 			}
 		}
+	}
+}
+
+// TestDemoQualityMatchesTruth: the demo's fair leads are imported as the
+// truth says (messy values normalised, the broken row refused, known
+// people updated) and the duplicate queue holds the planted pairs.
+func TestDemoQualityMatchesTruth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.Open(t)
+	a, err := auth.NewService(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sites.NewService(d, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := crm.NewService(d, a, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := Ensure(ctx, Deps{Auth: a, Sites: s, Goals: goals.NewService(d, a), CRM: c, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := truth.WorkspaceID
+	qt := DemoQualityTruth()
+	all, err := c.Contacts(ctx, ws, crm.ListQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := demoCRMTruth().Contacts + qt.Created; all.Total != want {
+		t.Errorf("contacts = %d, want %d (demo people plus the new fair leads)", all.Total, want)
+	}
+	stored := map[string]bool{}
+	byEmail := map[string]string{}
+	for _, ct := range all.Items {
+		stored[ct.Email], stored[ct.Phone], stored[ct.LastName] = true, true, true
+		byEmail[ct.Email] = ct.ID
+	}
+	for raw, clean := range qt.Normalised {
+		if !stored[clean] {
+			t.Errorf("%q was not stored as %q", raw, clean)
+		}
+	}
+	pairs, err := c.OpenPairs(ctx, ws, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[[2]string]string{}
+	for _, p := range pairs {
+		found[[2]string{p.A.ID, p.B.ID}] = strings.Join(p.Reasons, ",")
+		found[[2]string{p.B.ID, p.A.ID}] = strings.Join(p.Reasons, ",")
+	}
+	for _, pp := range qt.Pairs {
+		a, b := byEmail[pp.EmailA], byEmail[pp.EmailB]
+		if got := found[[2]string{a, b}]; got != pp.Reason {
+			t.Errorf("planted pair %s / %s: found %q, want %q", pp.EmailA, pp.EmailB, got, pp.Reason)
+		}
+	}
+	if len(pairs) != len(qt.Pairs) {
+		t.Errorf("%d pairs in the queue, %d planted", len(pairs), len(qt.Pairs))
 	}
 }
