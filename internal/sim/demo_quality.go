@@ -51,7 +51,7 @@ func DemoQualityTruth() QualityTruth {
 			{"tobias.wolf@bergwerk-software.example", "tobias.wolff@bergwerk-software.example", "similar_name_same_domain"},
 		},
 		Normalised: map[string]string{
-			" GEORG.HUBER@Alpenverein-Isartal.example ": "georg.huber@alpenverein-isartal.example",
+			" GEORG.HUBER@Alpenverein-Isartal.example ":   "georg.huber@alpenverein-isartal.example",
 			"PAUL.SCHNEIDER@Trailrunners-Hamburg.example": "paul.schneider@trailrunners-hamburg.example",
 			"Ines Koch <ines.koch@gmail.com>":             "ines.koch@gmail.com",
 			"089 2345690":                                 "+49892345690",
