@@ -122,3 +122,62 @@ func TestCRMDuplicatesAndQualityPages(t *testing.T) {
 		ta.run(t, sc)
 	}
 }
+
+// TestCRMSavedViewsAndBulkEdit: a saved view reopens its filters; bulk
+// edit changes every selected contact in one go, or none when one of
+// them is another workspace's.
+func TestCRMSavedViewsAndBulkEdit(t *testing.T) {
+	ta := newTestApp(t)
+	ctx := t.Context()
+	owner := ta.user(t, "owner@example.com")
+	outsider := ta.user(t, "outsider@example.com")
+	ws := ta.workspace(t, "Acme", owner)
+	other := ta.workspace(t, "Beta", outsider)
+	var ids []string
+	for _, e := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		c, err := ta.CRM.CreateContact(ctx, auth.CLIActor(), ws.ID, crm.ContactInput{Email: crm.Str(e), LifecycleStage: crm.Str("mql")}, crm.Cause{Kind: crm.CauseManual})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	foreign, err := ta.CRM.CreateContact(ctx, auth.CLIActor(), other.ID, crm.ContactInput{Email: crm.Str("x@example.org")}, crm.Cause{Kind: crm.CauseManual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "/w/" + ws.ID
+	loc := postAndFollow(t, ta, owner, base+"/views/contacts", url.Values{"name": {"MQLs"}, "query": {"lifecycle_stage=mql&sort=email"}})
+	if !strings.Contains(loc, "lifecycle_stage=mql") || !strings.Contains(loc, "view=sv_") {
+		t.Fatalf("saved view redirect: %s", loc)
+	}
+	ta.run(t, scenario{name: "the view is listed and opens", method: "GET", path: loc, session: owner, status: 200,
+		want: []string{">MQLs</a>", "3 contacts match this view", `Delete the view “MQLs”`}})
+	ta.run(t, scenario{name: "a view with a bad filter is refused", method: "POST", path: base + "/views/contacts", session: owner,
+		form: url.Values{"name": {"Bad"}, "query": {"salary=1"}}, status: http.StatusSeeOther})
+	if vs, _ := ta.CRM.SavedViews(ctx, ws.ID, "contacts"); len(vs) != 1 {
+		t.Fatalf("views = %+v", vs)
+	}
+	ta.run(t, scenario{name: "another workspace sees no view", method: "GET", path: "/w/" + other.ID + "/contacts", session: outsider, status: 200,
+		notWant: []string{">MQLs</a>"}})
+
+	ta.run(t, scenario{name: "bulk edit with another workspace's contact", method: "POST", path: base + "/contacts/bulk", session: owner,
+		form: url.Values{"ids": {ids[0], foreign.ID}, "lead_status": {"open"}}, status: http.StatusSeeOther})
+	if c, _ := ta.CRM.Contact(ctx, ws.ID, ids[0]); c.LeadStatus != "" {
+		t.Fatalf("a failed bulk edit changed a contact: %+v", c)
+	}
+	ta.run(t, scenario{name: "bulk edit", method: "POST", path: base + "/contacts/bulk", session: owner,
+		form: url.Values{"ids": {ids[0], ids[2]}, "lead_status": {"open"}, "lifecycle_stage": {"sql"}, "owner_id": {owner.user.ID}}, status: http.StatusSeeOther})
+	for i, id := range ids {
+		c, err := ta.CRM.Contact(ctx, ws.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := i != 1
+		if (c.LeadStatus == "open") != changed || (c.LifecycleStage == "sql") != changed || (c.OwnerID == owner.user.ID) != changed {
+			t.Errorf("contact %d after the bulk edit: %+v", i, c)
+		}
+	}
+	if c, _ := ta.CRM.Contact(ctx, other.ID, foreign.ID); c.LeadStatus != "" {
+		t.Errorf("the other workspace's contact changed: %+v", c)
+	}
+}

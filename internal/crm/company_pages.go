@@ -22,6 +22,10 @@ func (h *Pages) companiesPage(w http.ResponseWriter, r *http.Request) (*ui.Page,
 		p.Form.Set(k, val[0])
 	}
 	var err error
+	v.ViewQuery, v.Object = clean.Encode(), "companies"
+	if v.Views, err = h.svc.SavedViews(r.Context(), ws, v.Object); err != nil {
+		return p, err
+	}
 	if v.Members, err = h.auth.Members(r.Context(), ws); err != nil {
 		return p, err
 	}

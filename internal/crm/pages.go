@@ -73,6 +73,9 @@ func (h *Pages) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /w/{ws}/contacts/{id}/personal-data.json", member(auth.PermExportRaw, h.exportPersonalData))
 	mux.Handle("POST /w/{ws}/contacts/{id}/erase", member(auth.PermExportRaw, h.eraseContact))
+	mux.Handle("POST /w/{ws}/views/{object}", member(auth.PermEditMarketing, h.saveView))
+	mux.Handle("POST /w/{ws}/views/{object}/{id}/delete", member(auth.PermEditMarketing, h.deleteView))
+	mux.Handle("POST /w/{ws}/contacts/bulk", member(auth.PermEditMarketing, h.bulkEditContacts))
 	mux.Handle("GET /w/{ws}/data-quality", member(auth.PermView, h.showQuality))
 	mux.Handle("GET /w/{ws}/contacts/duplicates", member(auth.PermView, h.showDuplicates))
 	mux.Handle("POST /w/{ws}/contacts/duplicates/scan", member(auth.PermEditMarketing, h.scanDuplicates))
@@ -162,6 +165,9 @@ type listView[T any] struct {
 	Next      string // the URL of the next page
 	Export    string // the URL of the CSV export of this view
 	Sorts     map[string]string
+	Views     []SavedView // the list's saved views
+	ViewQuery string      // this view's query, to save it under a name
+	Object    string      // the list's path: contacts, companies
 }
 
 // OwnerName is the name of the member with the id, or "".
@@ -171,7 +177,7 @@ func (v *listView[T]) OwnerName(userID string) string { return memberName(v.Memb
 func queryFromURL(v url.Values) (ListQuery, url.Values) {
 	clean := url.Values{}
 	for k, vals := range v {
-		if vals[0] != "" && k != "cursor" {
+		if vals[0] != "" && k != "cursor" && k != "view" {
 			clean.Set(k, vals[0])
 		}
 	}
@@ -235,6 +241,10 @@ func (h *Pages) contactsPage(w http.ResponseWriter, r *http.Request) (*ui.Page, 
 		p.Form.Set(k, val[0])
 	}
 	var err error
+	v.ViewQuery, v.Object = clean.Encode(), "contacts"
+	if v.Views, err = h.svc.SavedViews(r.Context(), ws, v.Object); err != nil {
+		return p, err
+	}
 	if v.Stages, err = h.svc.Lifecycle(r.Context(), ws); err != nil {
 		return p, err
 	}
