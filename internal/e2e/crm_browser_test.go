@@ -83,4 +83,3 @@ func TestCRMBrowser(t *testing.T) {
 		t.Error("Nora Berg is not in the contacts list")
 	}
 }
-
