@@ -13,12 +13,10 @@ import (
 	"github.com/mopshq/mops/internal/sites"
 )
 
-// TestDemoCRMMatchesTruth: the demo's organisations, people and deals are
-// in the CRM once, however often Ensure runs, and the open pipeline and
-// its forecast equal the truth worked out from the account list.
-func TestDemoCRMMatchesTruth(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// crmDeps opens a migrated database with the services the demo's CRM
+// needs.
+func crmDeps(t *testing.T) Deps {
+	t.Helper()
 	d := dbtest.Open(t)
 	a, err := auth.NewService(d, nil)
 	if err != nil {
@@ -32,7 +30,17 @@ func TestDemoCRMMatchesTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := Deps{Auth: a, Sites: s, Goals: goals.NewService(d, a), CRM: c, DataDir: t.TempDir()}
+	return Deps{Auth: a, Sites: s, Goals: goals.NewService(d, a), CRM: c, DataDir: t.TempDir()}
+}
+
+// TestDemoCRMMatchesTruth: the demo's organisations, people and deals are
+// in the CRM once, however often Ensure runs, and the open pipeline and
+// its forecast equal the truth worked out from the account list.
+func TestDemoCRMMatchesTruth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	deps := crmDeps(t)
+	c := deps.CRM
 	truth, err := Ensure(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
@@ -91,20 +99,9 @@ func TestDemoCRMMatchesTruth(t *testing.T) {
 func TestDemoQualityMatchesTruth(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.Open(t)
-	a, err := auth.NewService(d, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sites.NewService(d, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := crm.NewService(d, a, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truth, err := Ensure(ctx, Deps{Auth: a, Sites: s, Goals: goals.NewService(d, a), CRM: c, DataDir: t.TempDir()})
+	deps := crmDeps(t)
+	c := deps.CRM
+	truth, err := Ensure(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
